@@ -1,0 +1,205 @@
+import { z } from "zod";
+import { CalendarSpecSchema } from "./calendar";
+
+export const LOCALES = ["es", "en"] as const;
+export const LocaleSchema = z.enum(LOCALES);
+export type Locale = z.infer<typeof LocaleSchema>;
+
+export const TIMER_NAMES = ["eod", "update", "reminder", "confirm-timeout"] as const;
+export const TimerNameSchema = z.enum(TIMER_NAMES);
+export type TimerName = z.infer<typeof TimerNameSchema>;
+
+const instant = z.iso.datetime({ offset: true });
+const text = z.string().trim().min(1).max(20_000);
+
+/** An ETA: an ISO instant with offset, or a local "YYYY-MM-DD HH:mm" read in the ticket's time zone. */
+export const EtaSchema = z
+  .string()
+  .trim()
+  .refine(
+    (value) =>
+      instant.safeParse(value).success || /^\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d$/.test(value),
+    "must be an ISO date-time or 'YYYY-MM-DD HH:mm'",
+  );
+
+export const PersonSchema = z.object({
+  address: z.email(),
+  name: z.string().trim().max(200).optional(),
+});
+export type Person = z.infer<typeof PersonSchema>;
+
+/** Technicians and API callers may be named by address alone. */
+const actor = z.preprocess((value) => (typeof value === "string" ? { address: value } : value), PersonSchema);
+
+const base = {
+  /** Unique per event; the same id applied twice takes effect once. */
+  id: z.string().trim().min(1).max(300),
+  ticketId: z.string().regex(/^T-\d+$/, "must look like T-1042"),
+  /** When the event happened, as recorded by whoever produced it (informational). */
+  at: instant.optional(),
+};
+
+const technician = { ...base, actor };
+
+export const ClientNewSchema = z.object({
+  ...base,
+  type: z.literal("client-new"),
+  from: PersonSchema,
+  subject: z.string().trim().max(998).default(""),
+  text: z.string().max(200_000).default(""),
+  locale: LocaleSchema.optional(),
+  calendar: CalendarSpecSchema.optional(),
+  messageId: z.string().optional(),
+});
+
+export const ClientReplySchema = z.object({
+  ...base,
+  type: z.literal("client-reply"),
+  from: PersonSchema,
+  text: z.string().max(200_000).default(""),
+  /** What the client says about a resolution, when the mail layer could tell. */
+  intent: z.enum(["confirm", "still-broken", "other"]).default("other"),
+  messageId: z.string().optional(),
+});
+
+export const ClientConfirmSchema = z.object({ ...base, type: z.literal("confirm"), actor: actor.optional() });
+
+export const ReopenSchema = z.object({
+  ...base,
+  type: z.literal("reopen"),
+  actor: actor.optional(),
+  text: z.string().max(20_000).optional(),
+});
+
+export const FeedbackSchema = z.object({
+  ...base,
+  type: z.literal("feedback"),
+  rating: z.number().int().min(1).max(5),
+  comment: z.string().trim().max(5_000).optional(),
+  idea: z.string().trim().max(5_000).optional(),
+});
+
+export const SummarySchema = z.object({ ...technician, type: z.literal("summary"), text });
+export const DiagnosisSchema = z.object({ ...technician, type: z.literal("diagnosis"), text });
+export const PlanSchema = z.object({
+  ...technician,
+  type: z.literal("plan"),
+  text,
+  eta: EtaSchema.optional(),
+  alternatives: z.string().trim().max(5_000).optional(),
+});
+export const PlanChangeSchema = z.object({
+  ...technician,
+  type: z.literal("change"),
+  /** What changed and why. */
+  text,
+  eta: EtaSchema.optional(),
+  alternatives: z.string().trim().max(5_000).optional(),
+});
+export const ProgressSchema = z.object({ ...technician, type: z.literal("update"), text });
+export const EscalationSchema = z.object({
+  ...technician,
+  type: z.literal("escalate"),
+  escalatedTo: z.string().trim().min(1).max(300),
+  /** Why, and what it means for the client. */
+  text,
+});
+export const ResolutionSchema = z
+  .object({
+    ...technician,
+    type: z.literal("resolve"),
+    cause: z.string().trim().max(10_000).optional(),
+    fix: z.string().trim().max(10_000).optional(),
+    text: z.string().trim().max(20_000).optional(),
+  })
+  .refine((event) => Boolean(event.fix || event.text), { message: "needs fix or text", path: ["fix"] });
+export const NoteSchema = z.object({ ...technician, type: z.literal("note"), text });
+export const PersonalReplySchema = z.object({ ...technician, type: z.literal("reply"), text });
+/** A technician's mail that could not be understood; reported back to them, never to the client. */
+export const CommandErrorSchema = z.object({
+  ...technician,
+  type: z.literal("command-error"),
+  reason: z.string().max(2_000),
+  text: z.string().max(20_000).default(""),
+});
+
+export const TimerFiredSchema = z.object({
+  ...base,
+  type: z.literal("timer"),
+  name: TimerNameSchema,
+  /** The instant the timer was armed for; a timer whose instant no longer matches is stale. */
+  dueAt: instant,
+});
+
+export const TicketEventSchema = z.discriminatedUnion("type", [
+  ClientNewSchema,
+  ClientReplySchema,
+  ClientConfirmSchema,
+  ReopenSchema,
+  FeedbackSchema,
+  SummarySchema,
+  DiagnosisSchema,
+  PlanSchema,
+  PlanChangeSchema,
+  ProgressSchema,
+  EscalationSchema,
+  ResolutionSchema,
+  NoteSchema,
+  PersonalReplySchema,
+  CommandErrorSchema,
+  TimerFiredSchema,
+]);
+
+export type TicketEvent = z.infer<typeof TicketEventSchema>;
+export type TicketEventInput = z.input<typeof TicketEventSchema>;
+export type EventType = TicketEvent["type"];
+export type TechnicianEvent = Extract<TicketEvent, { actor: Person }>;
+
+/** Other names people use for the same event types (mail-command words, Spanish, nouns). */
+export const EVENT_TYPE_ALIASES: Readonly<Record<string, EventType>> = {
+  resumen: "summary",
+  diagnostico: "diagnosis",
+  diagnóstico: "diagnosis",
+  diagnose: "diagnosis",
+  "plan-change": "change",
+  cambio: "change",
+  progress: "update",
+  avance: "update",
+  escalation: "escalate",
+  escalado: "escalate",
+  escalar: "escalate",
+  resolution: "resolve",
+  resolved: "resolve",
+  resuelto: "resolve",
+  nota: "note",
+  respuesta: "reply",
+  confirmation: "confirm",
+  confirmar: "confirm",
+  reabrir: "reopen",
+};
+
+export class EventValidationError extends Error {
+  constructor(
+    readonly issues: { path: string; message: string }[],
+    readonly input: unknown,
+  ) {
+    super(
+      `invalid event: ${issues.map((issue) => `${issue.path || "(event)"}: ${issue.message}`).join("; ")}`,
+    );
+    this.name = "EventValidationError";
+  }
+}
+
+/** Validates untrusted input into an event; the error names every wrong field. */
+export function parseEvent(input: unknown): TicketEvent {
+  const normalized =
+    input && typeof input === "object" && "type" in input && typeof input.type === "string"
+      ? { ...input, type: EVENT_TYPE_ALIASES[input.type.toLowerCase()] ?? input.type.toLowerCase() }
+      : input;
+  const result = TicketEventSchema.safeParse(normalized);
+  if (result.success) return result.data;
+  throw new EventValidationError(
+    result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+    input,
+  );
+}

@@ -1,0 +1,4 @@
+export * from "./calendar";
+export * from "./events";
+export * from "./model";
+export * from "./policy";

@@ -1,0 +1,159 @@
+import { z } from "zod";
+import { type CalendarSpec, CalendarSpecSchema } from "./calendar";
+import { type Locale, LocaleSchema, type Person, type TimerName } from "./events";
+
+export type TicketStatus = "open" | "resolved" | "closed";
+
+/** A ticket as stored: plain JSON, one DynamoDB item. Instants are ISO strings. */
+export interface Ticket {
+  id: string;
+  version: number;
+  status: TicketStatus;
+  subject: string;
+  request: string;
+  client: Person & { locale: Locale; calendar: CalendarSpec };
+  openedAt: string;
+  technician?: Person;
+  summary?: string;
+  diagnosis?: { text: string; at: string };
+  plan?: { text: string; eta?: string; alternatives?: string; at: string };
+  escalations: { to: string; why: string; at: string }[];
+  resolution?: { cause?: string; fix: string; at: string };
+  feedback?: { rating: number; comment?: string; idea?: string; at: string };
+  /** Progress recorded by technicians since the last client message: the next digest. */
+  progress: { text: string; at: string }[];
+  lastClientMessageAt: string;
+  /** The business day (local date) by whose end the client hears about a missing diagnosis. */
+  endOfDayNoticeDate: string;
+  /** Armed timers and the instant each is due; a firing whose instant differs is stale. */
+  timers: Partial<Record<TimerName, string>>;
+  counters: { clientMessages: number; reopenings: number; escalations: number; planChanges: number };
+  closedAt?: string;
+  /** Ids of recently applied events, so a redelivered event takes effect once. */
+  seenEventIds: string[];
+}
+
+export const CLIENT_TEMPLATES = [
+  "acknowledgement",
+  "understanding",
+  "diagnosis",
+  "end-of-day",
+  "plan",
+  "plan-change",
+  "daily-update",
+  "still-on-it",
+  "escalation",
+  "resolution",
+  "closure",
+  "reopened",
+  "feedback-thanks",
+  "personal-reply",
+] as const;
+export type ClientTemplate = (typeof CLIENT_TEMPLATES)[number];
+
+export const STAFF_TEMPLATES = [
+  "new-ticket",
+  "reminder",
+  "call-task",
+  "command-error",
+  "client-replied",
+  "ticket-reopened",
+  "escalation-copy",
+  "low-rating",
+] as const;
+export type StaffTemplate = (typeof STAFF_TEMPLATES)[number];
+
+/** Everything a template may show. Dates appear only as `eta`/`previousEta`, entered by a technician. */
+export interface MessageData {
+  ticketId: string;
+  subject: string;
+  clientName?: string;
+  technicianName?: string;
+  request?: string;
+  text?: string;
+  summary?: string;
+  diagnosis?: string;
+  eta?: string;
+  previousEta?: string;
+  forecastMoved?: boolean;
+  alternatives?: string;
+  escalatedTo?: string;
+  cause?: string;
+  fix?: string;
+  progress?: string[];
+  plan?: string;
+  afterHours?: boolean;
+  askFeedback?: boolean;
+  closedBecause?: "confirmed" | "no-reply";
+  rating?: number;
+  comment?: string;
+  idea?: string;
+  reason?: string;
+  clientAddress?: string;
+  /** A staff-only instant (e.g. when the client expects the next update): never in client mail. */
+  dueAt?: string;
+}
+
+export type Effect =
+  | {
+      id: string;
+      kind: "send-client";
+      template: ClientTemplate;
+      to: Person;
+      locale: Locale;
+      /** Automatic messages carry Auto-Submitted; a technician's personal reply does not. */
+      automatic: boolean;
+      data: MessageData;
+    }
+  | {
+      id: string;
+      kind: "notify";
+      audience: "technicians" | "technician" | "account-manager" | "lead";
+      to?: Person;
+      template: StaffTemplate;
+      data: MessageData;
+    }
+  | { id: string; kind: "set-timer"; name: TimerName; at: string }
+  | { id: string; kind: "cancel-timer"; name: TimerName }
+  | {
+      id: string;
+      kind: "call-task";
+      reason: "escalation" | "long-resolution";
+      technician?: Person;
+      data: MessageData;
+    }
+  | { id: string; kind: "record-feedback"; rating: number; comment?: string; idea?: string };
+
+export type EffectKind = Effect["kind"];
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time like 10:00");
+
+export const PolicySettingsSchema = z.object({
+  /** Local time of the daily progress update (moved earlier when needed to keep the silence limit). */
+  updateTime: clock.default("10:00"),
+  /** Business hours before the daily update at which the technician is reminded. */
+  reminderLeadHours: z.number().min(0).max(24).default(2),
+  /** How long before closing time the "no diagnosis yet" notice goes out. */
+  endOfDayLeadMinutes: z.number().int().min(0).max(240).default(30),
+  /** A ticket opened later than this before the notice time gets its notice the next business day. */
+  endOfDayMinimumMinutes: z.number().int().min(0).max(480).default(60),
+  /** Business days without a client answer after which a resolved ticket is closed. */
+  confirmationBusinessDays: z.number().int().min(1).max(30).default(3),
+  /** Ratings at or below this alert the support lead. */
+  lowRatingThreshold: z.number().int().min(1).max(5).default(2),
+  defaultLocale: LocaleSchema.default("en"),
+  defaultCalendar: CalendarSpecSchema.default({
+    timeZone: "Europe/Madrid",
+    workdays: [1, 2, 3, 4, 5],
+    hours: { start: "09:00", end: "18:00" },
+    holidays: { country: "ES", dates: [] },
+  }),
+  seenEventLimit: z.number().int().min(10).max(10_000).default(200),
+});
+
+export type PolicySettings = z.infer<typeof PolicySettingsSchema>;
+export type PolicySettingsInput = z.input<typeof PolicySettingsSchema>;
+
+export function policySettings(input: PolicySettingsInput = {}): PolicySettings {
+  return PolicySettingsSchema.parse(input);
+}

@@ -1,0 +1,471 @@
+import { DateTime } from "luxon";
+import { type BusinessCalendar, calendarFor } from "./calendar";
+import type { Person, TicketEvent, TimerName } from "./events";
+import type { ClientTemplate, Effect, MessageData, PolicySettings, StaffTemplate, Ticket } from "./model";
+
+export interface Decision {
+  /** The new ticket (the same object when nothing changed; undefined when no ticket exists). */
+  ticket?: Ticket;
+  effects: Effect[];
+  outcome: "applied" | "duplicate" | "stale" | "rejected";
+  reason?: string;
+}
+
+type Instant = Date | string | number;
+
+/**
+ * The communication policy of DESIGN §1: given a ticket, an event and the time, what changes and
+ * what the world must be told. Pure: no I/O, no clock; never throws on a valid event.
+ */
+export function decide(
+  ticket: Ticket | undefined,
+  event: TicketEvent,
+  now: Instant,
+  settings: PolicySettings,
+): Decision {
+  const at = toMillis(now);
+  if (!ticket) {
+    if (event.type !== "client-new") {
+      return { ticket, effects: [], outcome: "rejected", reason: `ticket ${event.ticketId} does not exist` };
+    }
+    return openTicket(event, at, settings);
+  }
+  if (ticket.seenEventIds.includes(event.id)) {
+    return { ticket, effects: [], outcome: "duplicate", reason: `event ${event.id} was already applied` };
+  }
+  if (event.ticketId !== ticket.id) {
+    return {
+      ticket,
+      effects: [],
+      outcome: "rejected",
+      reason: `event is for ${event.ticketId}, not ${ticket.id}`,
+    };
+  }
+  if (event.type === "timer") {
+    const armed = ticket.timers[event.name];
+    if (!armed || toMillis(armed) !== toMillis(event.dueAt)) {
+      return {
+        ticket,
+        effects: [],
+        outcome: "stale",
+        reason: `timer ${event.name} is no longer armed for that time`,
+      };
+    }
+  }
+  const turn = new Turn(structuredClone(ticket), event, at, settings);
+  const rejection = turn.apply();
+  if (rejection && turn.effects.length === 0) {
+    return { ticket, effects: [], outcome: "rejected", reason: rejection };
+  }
+  return turn.finish(rejection);
+}
+
+function openTicket(
+  event: Extract<TicketEvent, { type: "client-new" }>,
+  at: number,
+  settings: PolicySettings,
+): Decision {
+  const calendarSpec = event.calendar ?? settings.defaultCalendar;
+  const calendar = calendarFor(calendarSpec);
+  const ticket: Ticket = {
+    id: event.ticketId,
+    version: 0,
+    status: "open",
+    subject: event.subject,
+    request: event.text,
+    client: {
+      address: event.from.address,
+      ...(event.from.name ? { name: event.from.name } : {}),
+      locale: event.locale ?? settings.defaultLocale,
+      calendar: calendarSpec,
+    },
+    openedAt: iso(at),
+    escalations: [],
+    progress: [],
+    lastClientMessageAt: iso(at),
+    endOfDayNoticeDate: endOfDayNoticeDay(calendar, at, settings).date,
+    timers: {},
+    counters: { clientMessages: 0, reopenings: 0, escalations: 0, planChanges: 0 },
+    seenEventIds: [],
+  };
+  const turn = new Turn(ticket, event, at, settings);
+  turn.sendClient("acknowledgement", { request: event.text, afterHours: !calendar.isBusinessTime(at) });
+  turn.notify("technicians", "new-ticket", { request: event.text, clientAddress: event.from.address });
+  const noticeDay = calendar.day(ticket.endOfDayNoticeDate);
+  turn.setTimer("eod", noticeDay.closesAt - settings.endOfDayLeadMinutes * 60_000);
+  return turn.finish();
+}
+
+/**
+ * The business day on whose end a client without a diagnosis hears from us: the day the ticket
+ * arrives, unless it arrives so late that the notice would follow the acknowledgement at once.
+ */
+export function endOfDayNoticeDay(calendar: BusinessCalendar, openedAt: number, settings: PolicySettings) {
+  const day = calendar.currentOrNextBusinessDay(openedAt);
+  const noticeAt = day.closesAt - settings.endOfDayLeadMinutes * 60_000;
+  const workingWindow = noticeAt - Math.max(openedAt, day.opensAt);
+  return workingWindow >= settings.endOfDayMinimumMinutes * 60_000
+    ? day
+    : calendar.nextBusinessDayAfter(day.date);
+}
+
+/**
+ * When the next daily update is due after a client message at `messageAt`: the update time of the
+ * next business day the message did not already cover, but never more than one business day of
+ * business hours after the message (the no-silent-business-day promise).
+ */
+export function nextUpdateDue(
+  calendar: BusinessCalendar,
+  messageAt: number,
+  settings: PolicySettings,
+): number {
+  const today = calendar.day(calendar.localDate(messageAt));
+  const coveredToday = today.isBusinessDay && messageAt >= today.opensAt;
+  const target = coveredToday
+    ? calendar.nextBusinessDayAfter(today.date)
+    : calendar.currentOrNextBusinessDay(messageAt);
+  const preferred = calendar.atLocalTime(target, settings.updateTime);
+  const latest = calendar.addBusinessHours(messageAt, calendar.hoursPerDay);
+  return Math.min(preferred, latest);
+}
+
+/** One application of one event to a working copy of the ticket. */
+class Turn {
+  readonly effects: Effect[] = [];
+  private readonly calendar: BusinessCalendar;
+
+  constructor(
+    private readonly ticket: Ticket,
+    private readonly event: TicketEvent,
+    private readonly now: number,
+    private readonly settings: PolicySettings,
+  ) {
+    this.calendar = calendarFor(ticket.client.calendar);
+  }
+
+  finish(rejection?: string): Decision {
+    const t = this.ticket;
+    t.version += 1;
+    t.seenEventIds = [...t.seenEventIds, this.event.id].slice(-this.settings.seenEventLimit);
+    return rejection
+      ? { ticket: t, effects: this.effects, outcome: "rejected", reason: rejection }
+      : { ticket: t, effects: this.effects, outcome: "applied" };
+  }
+
+  /** Applies the event; returns a reason when it cannot apply in the ticket's state. */
+  apply(): string | undefined {
+    const t = this.ticket;
+    const e = this.event;
+    if ("actor" in e && e.actor && isTechnicianEvent(e.type)) t.technician = e.actor;
+    switch (e.type) {
+      case "client-new":
+      case "client-reply":
+        return this.clientWrote(e.from, e.text, e.type === "client-reply" ? e.intent : "other");
+      case "confirm":
+        if (t.status !== "resolved")
+          return this.refuse(`ticket is ${t.status}; only a resolved ticket is confirmed`);
+        return this.close("confirmed");
+      case "reopen":
+        if (t.status === "open") return this.refuse("ticket is already open");
+        return this.reopen(e.text);
+      case "feedback":
+        return this.feedback(e.rating, e.comment, e.idea);
+      case "summary":
+        if (t.status !== "open") return this.refuse(this.notOpen());
+        t.summary = e.text;
+        this.sendClient("understanding", { summary: e.text });
+        return;
+      case "diagnosis":
+        if (t.status !== "open") return this.refuse(this.notOpen());
+        t.diagnosis = { text: e.text, at: iso(this.now) };
+        this.cancelTimer("eod");
+        this.sendClient("diagnosis", { diagnosis: e.text });
+        return;
+      case "plan":
+      case "change": {
+        if (t.status !== "open") return this.refuse(this.notOpen());
+        const previousEta = t.plan?.eta;
+        const eta = e.eta ? this.etaInstant(e.eta) : undefined;
+        const isChange = e.type === "change";
+        // A change that names no new forecast keeps the one already given.
+        const newEta = isChange && !eta ? previousEta : eta;
+        t.plan = {
+          text: e.text,
+          at: iso(this.now),
+          ...(newEta ? { eta: newEta } : {}),
+          ...(e.alternatives ? { alternatives: e.alternatives } : {}),
+        };
+        if (isChange) {
+          t.counters.planChanges += 1;
+          this.sendClient("plan-change", {
+            text: e.text,
+            ...(newEta ? { eta: newEta } : {}),
+            ...(previousEta ? { previousEta } : {}),
+            forecastMoved: (newEta ?? null) !== (previousEta ?? null),
+            ...(e.alternatives ? { alternatives: e.alternatives } : {}),
+          });
+        } else {
+          this.sendClient("plan", {
+            text: e.text,
+            ...(eta ? { eta } : {}),
+            ...(e.alternatives ? { alternatives: e.alternatives } : {}),
+          });
+        }
+        return;
+      }
+      case "update":
+        if (t.status === "closed") return this.refuse(this.notOpen());
+        t.progress = [...t.progress, { text: e.text, at: iso(this.now) }];
+        if (t.timers.reminder) this.cancelTimer("reminder");
+        return;
+      case "escalate":
+        if (t.status !== "open") return this.refuse(this.notOpen());
+        t.escalations = [...t.escalations, { to: e.escalatedTo, why: e.text, at: iso(this.now) }];
+        t.counters.escalations += 1;
+        this.sendClient("escalation", { escalatedTo: e.escalatedTo, text: e.text });
+        this.callTask("escalation", { escalatedTo: e.escalatedTo, text: e.text });
+        this.notify("account-manager", "escalation-copy", { escalatedTo: e.escalatedTo, text: e.text });
+        return;
+      case "resolve":
+        if (t.status !== "open") return this.refuse(this.notOpen());
+        return this.resolve(e.cause, e.fix ?? e.text ?? "");
+      case "note":
+        return;
+      case "reply":
+        if (t.status === "closed") return this.refuse(this.notOpen());
+        this.sendClient("personal-reply", { text: e.text }, false);
+        return;
+      case "command-error":
+        this.notify("technician", "command-error", { reason: e.reason, text: e.text }, e.actor);
+        return;
+      case "timer":
+        return this.timerFired(e.name);
+    }
+  }
+
+  private clientWrote(from: Person, text: string, intent: "confirm" | "still-broken" | "other") {
+    const t = this.ticket;
+    if (t.status === "resolved" && intent === "confirm") return this.close("confirmed");
+    if (t.status !== "open" && intent === "still-broken") return this.reopen(text);
+    this.notify("technicians", "client-replied", { text, clientAddress: from.address });
+    return undefined;
+  }
+
+  private timerFired(name: TimerName) {
+    const t = this.ticket;
+    delete t.timers[name];
+    switch (name) {
+      case "eod":
+        if (t.status === "open" && !t.diagnosis) this.sendClient("end-of-day", this.planData());
+        return;
+      case "update":
+        if (t.status !== "open") return;
+        if (t.progress.length > 0) {
+          this.sendClient("daily-update", { progress: t.progress.map((p) => p.text), ...this.planData() });
+        } else {
+          this.sendClient("still-on-it", this.planData());
+        }
+        return;
+      case "reminder":
+        if (t.status === "open" && t.progress.length === 0 && t.timers.update) {
+          this.notify("technicians", "reminder", { dueAt: t.timers.update, ...this.planData() });
+        }
+        return;
+      case "confirm-timeout":
+        if (t.status === "resolved") this.close("no-reply");
+        return;
+    }
+  }
+
+  private resolve(cause: string | undefined, fix: string) {
+    const t = this.ticket;
+    t.status = "resolved";
+    t.resolution = { ...(cause ? { cause } : {}), fix, at: iso(this.now) };
+    for (const name of ["eod", "update", "reminder"] as const) this.cancelTimer(name);
+    this.sendClient("resolution", { ...(cause ? { cause } : {}), fix, askFeedback: !t.feedback });
+    const businessHoursOpen = this.calendar.businessHoursBetween(toMillis(t.openedAt), this.now);
+    if (businessHoursOpen > this.calendar.hoursPerDay) this.callTask("long-resolution", { cause, fix });
+    this.setTimer(
+      "confirm-timeout",
+      this.calendar.addBusinessDays(this.now, this.settings.confirmationBusinessDays),
+    );
+    return undefined;
+  }
+
+  private close(closedBecause: "confirmed" | "no-reply") {
+    const t = this.ticket;
+    t.status = "closed";
+    t.closedAt = iso(this.now);
+    this.cancelTimer("confirm-timeout");
+    this.sendClient("closure", { closedBecause, askFeedback: !t.feedback });
+    return undefined;
+  }
+
+  private reopen(text: string | undefined) {
+    const t = this.ticket;
+    t.status = "open";
+    t.counters.reopenings += 1;
+    delete t.closedAt;
+    this.cancelTimer("confirm-timeout");
+    this.sendClient("reopened", text ? { text } : {});
+    this.notify("technicians", "ticket-reopened", { ...(text ? { text } : {}) });
+    return undefined;
+  }
+
+  private feedback(rating: number, comment?: string, idea?: string) {
+    const t = this.ticket;
+    t.feedback = { rating, ...(comment ? { comment } : {}), ...(idea ? { idea } : {}), at: iso(this.now) };
+    this.push({
+      kind: "record-feedback",
+      rating,
+      ...(comment ? { comment } : {}),
+      ...(idea ? { idea } : {}),
+    });
+    this.sendClient("feedback-thanks", { rating, ...(idea ? { idea } : {}) });
+    if (rating <= this.settings.lowRatingThreshold) {
+      this.notify("lead", "low-rating", {
+        rating,
+        ...(comment ? { comment } : {}),
+        ...(idea ? { idea } : {}),
+      });
+    }
+    return undefined;
+  }
+
+  sendClient(template: ClientTemplate, data: Partial<MessageData>, automatic = true) {
+    const t = this.ticket;
+    this.push({
+      kind: "send-client",
+      template,
+      to: { address: t.client.address, ...(t.client.name ? { name: t.client.name } : {}) },
+      locale: t.client.locale,
+      automatic,
+      data: { ...this.common(), ...data },
+    });
+    t.lastClientMessageAt = iso(this.now);
+    t.progress = [];
+    t.counters.clientMessages += 1;
+    if (t.status === "open") this.armDailyUpdate();
+  }
+
+  notify(
+    audience: "technicians" | "technician" | "account-manager" | "lead",
+    template: StaffTemplate,
+    data: Partial<MessageData>,
+    to?: Person,
+  ) {
+    this.push({
+      kind: "notify",
+      audience,
+      template,
+      ...(to ? { to } : {}),
+      data: { ...this.common(), clientAddress: this.ticket.client.address, ...data },
+    });
+  }
+
+  setTimer(name: TimerName, at: number) {
+    this.ticket.timers[name] = iso(at);
+    this.push({ kind: "set-timer", name, at: iso(at) });
+  }
+
+  private cancelTimer(name: TimerName) {
+    if (!this.ticket.timers[name]) return;
+    delete this.ticket.timers[name];
+    this.push({ kind: "cancel-timer", name });
+  }
+
+  private armDailyUpdate() {
+    const due = nextUpdateDue(this.calendar, this.now, this.settings);
+    this.setTimer("update", due);
+    const reminderAt = this.calendar.subtractBusinessHours(due, this.settings.reminderLeadHours);
+    if (reminderAt > this.now) this.setTimer("reminder", reminderAt);
+    else this.cancelTimer("reminder");
+  }
+
+  private callTask(reason: "escalation" | "long-resolution", data: Partial<MessageData>) {
+    const technician = this.ticket.technician;
+    this.push({
+      kind: "call-task",
+      reason,
+      ...(technician ? { technician } : {}),
+      data: { ...this.common(), clientAddress: this.ticket.client.address, ...stripUndefined(data) },
+    });
+  }
+
+  private push(effect: DistributiveOmit<Effect, "id">) {
+    this.effects.push({ ...effect, id: `${this.event.id}#${this.effects.length}` } as Effect);
+  }
+
+  private refuse(reason: string) {
+    const e = this.event;
+    if ("actor" in e && e.actor) {
+      this.notify(
+        "technician",
+        "command-error",
+        { reason, text: "text" in e ? (e.text ?? "") : "" },
+        e.actor,
+      );
+    }
+    return reason;
+  }
+
+  private notOpen() {
+    return `ticket ${this.ticket.id} is ${this.ticket.status}`;
+  }
+
+  private common(): MessageData {
+    const t = this.ticket;
+    return {
+      ticketId: t.id,
+      subject: t.subject,
+      ...(t.client.name ? { clientName: t.client.name } : {}),
+      ...(t.technician?.name ? { technicianName: t.technician.name } : {}),
+    };
+  }
+
+  private planData(): Partial<MessageData> {
+    const plan = this.ticket.plan;
+    return plan ? { plan: plan.text, ...(plan.eta ? { eta: plan.eta } : {}) } : {};
+  }
+
+  /** Technicians write ETAs in local time; an ETA without offset is read in the client's zone. */
+  private etaInstant(eta: string): string {
+    const hasOffset = /([+-]\d{2}:?\d{2}|Z)$/.test(eta);
+    const parsed = hasOffset
+      ? DateTime.fromISO(eta, { setZone: true })
+      : DateTime.fromISO(eta.replace(" ", "T"), { zone: this.calendar.timeZone });
+    return this.calendar.toLocalISO(parsed.toMillis());
+  }
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+const TECHNICIAN_EVENTS = new Set([
+  "summary",
+  "diagnosis",
+  "plan",
+  "change",
+  "update",
+  "escalate",
+  "resolve",
+  "note",
+  "reply",
+]);
+
+function isTechnicianEvent(type: string) {
+  return TECHNICIAN_EVENTS.has(type);
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function toMillis(instant: Instant): number {
+  if (typeof instant === "number") return instant;
+  if (instant instanceof Date) return instant.getTime();
+  return Date.parse(instant);
+}
+
+export function iso(instant: number): string {
+  return new Date(instant).toISOString();
+}
