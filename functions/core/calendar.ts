@@ -68,7 +68,9 @@ export class BusinessCalendar {
   private readonly extraClosedDates: ReadonlySet<string>;
   private readonly holidayDatesByYear = new Map<number, ReadonlySet<string>>();
   private readonly days = new Map<string, BusinessDay>();
+  private readonly localTimes = new Map<string, number>();
   private readonly dateFormat: Intl.DateTimeFormat;
+  private readonly timeFormat: Intl.DateTimeFormat;
 
   constructor(input: CalendarSpec) {
     const spec = CalendarSpecSchema.parse(input);
@@ -78,6 +80,12 @@ export class BusinessCalendar {
       year: "numeric",
       month: "2-digit",
       day: "2-digit",
+    });
+    this.timeFormat = new Intl.DateTimeFormat("en-GB", {
+      timeZone: spec.timeZone,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
     });
     this.workdays = new Set(spec.workdays);
     this.startMinute = clockTime.parse(spec.hours.start);
@@ -163,10 +171,15 @@ export class BusinessCalendar {
 
   /** The instant on a local date at HH:mm, kept within that day's business window. */
   atLocalTime(day: BusinessDay, hhmm: string): number {
-    const minute = clockTime.parse(hhmm);
-    const instant = DateTime.fromISO(day.date, { zone: this.timeZone })
-      .set({ hour: Math.floor(minute / 60), minute: minute % 60 })
-      .toMillis();
+    const key = `${day.date} ${hhmm}`;
+    let instant = this.localTimes.get(key);
+    if (instant === undefined) {
+      const minute = clockTime.parse(hhmm);
+      instant = DateTime.fromISO(day.date, { zone: this.timeZone })
+        .set({ hour: Math.floor(minute / 60), minute: minute % 60 })
+        .toMillis();
+      this.localTimes.set(key, instant);
+    }
     return Math.min(Math.max(instant, day.opensAt), day.closesAt);
   }
 
@@ -220,8 +233,7 @@ export class BusinessCalendar {
   addBusinessDays(from: number, count: number): number {
     let day = this.currentOrNextBusinessDay(from);
     for (let i = 0; i < count; i++) day = this.nextBusinessDayAfter(day.date);
-    const local = DateTime.fromMillis(from, { zone: this.timeZone });
-    return this.atLocalTime(day, local.toFormat("HH:mm"));
+    return this.atLocalTime(day, this.timeFormat.format(from));
   }
 
   toLocalISO(instant: number): string {
@@ -257,14 +269,18 @@ function shiftDate(date: string, days: 1 | -1): string {
 }
 
 const calendars = new Map<string, BusinessCalendar>();
+const calendarsBySpecObject = new WeakMap<CalendarSpec, BusinessCalendar>();
 
 /** Calendars are immutable and costly to warm up, so equal specs share one instance. */
 export function calendarFor(spec: CalendarSpec): BusinessCalendar {
+  let calendar = calendarsBySpecObject.get(spec);
+  if (calendar) return calendar;
   const key = JSON.stringify(spec);
-  let calendar = calendars.get(key);
+  calendar = calendars.get(key);
   if (!calendar) {
     calendar = new BusinessCalendar(spec);
     calendars.set(key, calendar);
   }
+  calendarsBySpecObject.set(spec, calendar);
   return calendar;
 }

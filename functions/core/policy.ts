@@ -52,7 +52,9 @@ export function decide(
       };
     }
   }
-  const turn = new Turn(structuredClone(ticket), event, at, settings);
+  // Turns replace nested values instead of mutating them, so a shallow copy keeps `ticket` intact.
+  const draft: Ticket = { ...ticket, timers: { ...ticket.timers }, counters: { ...ticket.counters } };
+  const turn = new Turn(draft, event, at, settings);
   const rejection = turn.apply();
   if (rejection && turn.effects.length === 0) {
     return { ticket, effects: [], outcome: "rejected", reason: rejection };
@@ -251,7 +253,7 @@ class Turn {
     return undefined;
   }
 
-  private timerFired(name: TimerName) {
+  private timerFired(name: TimerName): undefined {
     const t = this.ticket;
     delete t.timers[name];
     switch (name) {

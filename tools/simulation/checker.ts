@@ -1,0 +1,317 @@
+import { DateTime } from "luxon";
+import {
+  type BusinessCalendar,
+  calendarFor,
+  type Effect,
+  type PolicySettings,
+  type TicketEventInput,
+} from "../../functions/core";
+import type { TicketRun } from "./engine";
+
+/**
+ * The rules of DESIGN §1, checked from the outside: what was delivered and what the outbox
+ * performed, against the spec and the client's calendar — not against the policy's own state.
+ */
+export const RULES = [
+  "acknowledgement",
+  "understanding",
+  "diagnosis",
+  "end-of-day",
+  "plan",
+  "plan-change",
+  "daily-update",
+  "technician-reminder",
+  "escalation",
+  "resolution",
+  "closure",
+  "reopen",
+  "feedback",
+  "no-silent-business-day",
+  "no-invented-dates",
+  "client-language",
+  "exactly-once",
+] as const;
+export type Rule = (typeof RULES)[number];
+
+export interface TicketVerdict {
+  ticketId: string;
+  profile: string;
+  /** Rules that applied to this ticket, and whether each held. */
+  rules: Partial<Record<Rule, boolean>>;
+  /** Why a rule failed, for the first failures. */
+  failures: string[];
+  maxSilenceBusinessHours: number;
+  clientMessages: number;
+  duplicates: number;
+  hoursPerDay: number;
+}
+
+type SendEffect = Extract<Effect, { kind: "send-client" }>;
+interface Message {
+  at: number;
+  /** Position of the delivery that produced it. */
+  seq: number;
+  effect: SendEffect;
+  statusAfter: Status;
+}
+type Status = "open" | "resolved" | "closed";
+
+export function checkTicket(run: TicketRun, settings: PolicySettings): TicketVerdict {
+  const opening = run.script.events[0]?.event as Extract<TicketEventInput, { type: "client-new" }>;
+  const calendar = calendarFor(opening.calendar ?? settings.defaultCalendar);
+  const verdict: TicketVerdict = {
+    ticketId: run.script.ticketId,
+    profile: run.script.profile,
+    rules: {},
+    failures: [],
+    maxSilenceBusinessHours: 0,
+    clientMessages: 0,
+    duplicates: run.duplicateEffects.length,
+    hoursPerDay: calendar.hoursPerDay,
+  };
+  const hold = (rule: Rule, held: boolean, why: string) => {
+    verdict.rules[rule] = (verdict.rules[rule] ?? true) && held;
+    if (!held && verdict.failures.length < 5) verdict.failures.push(`${rule}: ${why}`);
+  };
+
+  const messages: Message[] = [];
+  const enteredEtas = new Set<number>();
+  const progressSince: string[] = [];
+  let status: Status = "open";
+  let openedAt = 0;
+  let resolvedAt: number | undefined;
+  let previousEta: number | undefined;
+  const seen = new Set<string>();
+
+  for (const [seq, delivery] of run.delivered.entries()) {
+    const event = delivery.event;
+    const id = String(event.id);
+    const effects = delivery.decision.effects;
+    if (seen.has(id)) {
+      hold("exactly-once", effects.length === 0, `redelivered ${id} produced ${effects.length} effects`);
+      continue;
+    }
+    seen.add(id);
+    const at = delivery.at;
+    const sends = effects.filter((e): e is SendEffect => e.kind === "send-client");
+    const sent = (template: string) => sends.filter((e) => e.template === template);
+    const notices = (template: string) =>
+      effects.filter((e) => e.kind === "notify" && e.template === template).length;
+    const wasOpen = status === "open";
+
+    switch (event.type) {
+      case "client-new":
+        openedAt = at;
+        hold("acknowledgement", sent("acknowledgement").length === 1, "no acknowledgement at once");
+        hold("acknowledgement", notices("new-ticket") === 1, "technicians not told of the new ticket");
+        break;
+      case "summary":
+        if (wasOpen) hold("understanding", sent("understanding").length === 1, "summary without restatement");
+        break;
+      case "diagnosis":
+        if (wasOpen) hold("diagnosis", sent("diagnosis").length === 1, "diagnosis not sent exactly once");
+        break;
+      case "plan":
+      case "change": {
+        if (!wasOpen) break;
+        const given = event.eta ? etaMillis(event.eta, calendar) : undefined;
+        if (given !== undefined) enteredEtas.add(given);
+        const rule = event.type === "plan" ? "plan" : "plan-change";
+        const template = event.type === "plan" ? "plan" : "plan-change";
+        const message = sent(template);
+        hold(rule, message.length === 1, `${event.type} not sent exactly once`);
+        const shown = message[0]?.data.eta ? Date.parse(message[0].data.eta) : undefined;
+        const expected = event.type === "change" && given === undefined ? previousEta : given;
+        hold(rule, shown === expected, `ETA shown ${shown} but entered ${expected}`);
+        if (event.type === "change") {
+          hold(
+            rule,
+            message[0]?.data.forecastMoved === (expected !== previousEta),
+            "forecast move not stated",
+          );
+        }
+        previousEta = expected;
+        break;
+      }
+      case "update":
+        if (status !== "closed") progressSince.push(event.text);
+        break;
+      case "escalate":
+        if (!wasOpen) break;
+        hold("escalation", sent("escalation").length === 1, "escalation not told exactly once");
+        hold("escalation", effects.filter((e) => e.kind === "call-task").length === 1, "no call task");
+        hold("escalation", notices("escalation-copy") === 1, "account manager not copied");
+        break;
+      case "resolve": {
+        if (!wasOpen) break;
+        hold("resolution", sent("resolution").length === 1, "resolution not sent exactly once");
+        const long = calendar.businessHoursBetween(openedAt, at) > calendar.hoursPerDay;
+        const calls = effects.filter((e) => e.kind === "call-task").length;
+        hold(
+          "resolution",
+          calls === (long ? 1 : 0),
+          `call task ${calls} for a ${long ? "long" : "short"} ticket`,
+        );
+        status = "resolved";
+        resolvedAt = at;
+        break;
+      }
+      case "client-reply":
+        if (status === "resolved" && event.intent === "confirm") {
+          hold("closure", sent("closure").length === 1, "confirmation not answered with a closure");
+          status = "closed";
+        } else if (status !== "open" && event.intent === "still-broken") {
+          hold("reopen", sent("reopened").length === 1, "still-broken not answered");
+          hold("reopen", notices("ticket-reopened") === 1, "technicians not alerted of the reopening");
+          status = "open";
+          resolvedAt = undefined;
+        }
+        break;
+      case "feedback": {
+        hold("feedback", sent("feedback-thanks").length === 1, "no thanks for feedback");
+        hold(
+          "feedback",
+          effects.some((e) => e.kind === "record-feedback"),
+          "feedback not recorded",
+        );
+        const low = event.rating <= settings.lowRatingThreshold;
+        hold("feedback", notices("low-rating") === (low ? 1 : 0), "support lead alert wrong");
+        break;
+      }
+      case "timer":
+        if (event.name === "confirm-timeout" && status === "resolved" && resolvedAt !== undefined) {
+          const due = calendar.addBusinessDays(resolvedAt, settings.confirmationBusinessDays);
+          hold("closure", at >= due && sent("closure").length === 1, "closure on time-out missing or early");
+          status = "closed";
+        }
+        break;
+    }
+    for (const effect of sends) messages.push({ at, seq, effect, statusAfter: status });
+  }
+  verdict.clientMessages = messages.length;
+  hold(
+    "exactly-once",
+    run.duplicateEffects.length === 0,
+    `${run.duplicateEffects.length} effects performed twice`,
+  );
+
+  if (status === "resolved" && resolvedAt !== undefined) {
+    const due = calendar.addBusinessDays(resolvedAt, settings.confirmationBusinessDays);
+    hold("closure", due > run.horizon, "resolved ticket never closed after the confirmation time-out");
+  }
+
+  checkEndOfDay(calendar, settings, openedAt, messages, run.horizon, hold);
+  checkSilenceAndUpdates(calendar, settings, run, messages, verdict, hold);
+
+  const locale = opening.locale ?? settings.defaultLocale;
+  for (const { effect } of messages) {
+    hold("client-language", effect.locale === locale, `message in ${effect.locale}, client speaks ${locale}`);
+    for (const date of datesIn(effect.data)) {
+      hold(
+        "no-invented-dates",
+        enteredEtas.has(date),
+        `${effect.template} states ${new Date(date).toISOString()}`,
+      );
+    }
+    hold("no-invented-dates", effect.data.dueAt === undefined, `${effect.template} carries a due time`);
+  }
+  return verdict;
+}
+
+function checkEndOfDay(
+  calendar: BusinessCalendar,
+  settings: PolicySettings,
+  openedAt: number,
+  messages: { at: number; effect: SendEffect }[],
+  horizon: number,
+  hold: (rule: Rule, held: boolean, why: string) => void,
+) {
+  const lead = settings.endOfDayLeadMinutes * 60_000;
+  let day = calendar.currentOrNextBusinessDay(openedAt);
+  if (day.closesAt - lead - Math.max(openedAt, day.opensAt) < settings.endOfDayMinimumMinutes * 60_000) {
+    day = calendar.nextBusinessDayAfter(day.date);
+  }
+  const noticeBy = day.closesAt - lead;
+  if (noticeBy > horizon) return;
+  const settled = messages.some(
+    (m) => m.at <= noticeBy && (m.effect.template === "diagnosis" || m.effect.template === "resolution"),
+  );
+  const notices = messages.filter((m) => m.effect.template === "end-of-day");
+  if (settled) {
+    hold("end-of-day", notices.length === 0, "end-of-day notice after a diagnosis");
+  } else {
+    const inTime = notices.filter((m) => m.at >= day.opensAt && m.at < day.closesAt);
+    hold("end-of-day", notices.length === 1 && inTime.length === 1, `no notice before ${day.date} ended`);
+  }
+}
+
+function checkSilenceAndUpdates(
+  calendar: BusinessCalendar,
+  settings: PolicySettings,
+  run: TicketRun,
+  messages: Message[],
+  verdict: TicketVerdict,
+  hold: (rule: Rule, held: boolean, why: string) => void,
+) {
+  const progress = [...run.delivered.entries()].filter(
+    ([, d]) => d.event.type === "update" && d.decision.outcome === "applied",
+  );
+  const reminders = run.effects.filter((e) => e.effect.kind === "notify" && e.effect.template === "reminder");
+  for (let i = 0; i < messages.length; i++) {
+    const current = messages[i];
+    if (current?.statusAfter !== "open") continue;
+    const next = messages[i + 1];
+    const until = next ? next.at : run.horizon;
+    const gap = calendar.businessHoursBetween(current.at, until);
+    verdict.maxSilenceBusinessHours = Math.max(verdict.maxSilenceBusinessHours, gap);
+    hold(
+      "no-silent-business-day",
+      gap <= calendar.hoursPerDay + 1e-9,
+      `${gap.toFixed(2)} business hours of silence`,
+    );
+    if (!next) continue;
+    const recorded = progress
+      .filter(([seq]) => seq > current.seq && seq < next.seq)
+      .map(([, p]) => (p.event.type === "update" ? p.event.text : ""));
+    if (next.effect.template === "daily-update") {
+      hold(
+        "daily-update",
+        recorded.length > 0 && sameItems(next.effect.data.progress ?? [], recorded),
+        "digest does not match recorded progress",
+      );
+    }
+    if (next.effect.template === "still-on-it") {
+      hold("daily-update", recorded.length === 0, "still-on-it although progress was recorded");
+      const remindAt = calendar.subtractBusinessHours(next.at, settings.reminderLeadHours);
+      if (remindAt > current.at) {
+        const reminded = reminders.some((r) => r.at >= current.at && r.at < next.at);
+        hold("technician-reminder", reminded, "technician not reminded before an empty update");
+      }
+    }
+  }
+}
+
+function sameItems(a: string[], b: string[]) {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+function etaMillis(eta: string, calendar: BusinessCalendar): number {
+  return /([+-]\d{2}:?\d{2}|Z)$/.test(eta)
+    ? Date.parse(eta)
+    : DateTime.fromISO(eta.replace(" ", "T"), { zone: calendar.timeZone }).toMillis();
+}
+
+/** Every instant a message's data states, wherever it sits. */
+function datesIn(data: object): number[] {
+  const found: number[] = [];
+  for (const value of Object.values(data)) {
+    if (typeof value === "string") {
+      for (const match of value.matchAll(
+        /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)/g,
+      )) {
+        found.push(Date.parse(match[0]));
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,114 @@
+import {
+  type Decision,
+  decide,
+  type Effect,
+  iso,
+  type PolicySettings,
+  parseEvent,
+  type Ticket,
+  type TicketEventInput,
+  type TimerName,
+} from "../../functions/core";
+
+/** A scripted happening: a client or technician event at an instant, maybe delivered twice. */
+export interface ScriptedEvent {
+  at: number;
+  event: TicketEventInput;
+  /** Deliver the same event (same id) a second time right after, as a retry would. */
+  redeliver?: boolean;
+}
+
+export interface TicketScript {
+  ticketId: string;
+  profile: string;
+  /** Ordered by `at`; the first is the client-new that opens the ticket. */
+  events: ScriptedEvent[];
+  /** Timers that fire twice (a scheduler retry), by name. */
+  duplicateTimers?: TimerName[];
+}
+
+export interface LoggedEffect {
+  at: number;
+  effect: Effect;
+  /** Id of the event whose decision produced it. */
+  cause: string;
+}
+
+export interface DeliveredEvent {
+  at: number;
+  event: TicketEventInput;
+  decision: Decision;
+  /** Status of the ticket before this event, as the engine saw it. */
+  statusBefore?: Ticket["status"];
+}
+
+export interface TicketRun {
+  script: TicketScript;
+  ticket?: Ticket;
+  /** Every effect performed by the outbox, in order, once per distinct effect id. */
+  effects: LoggedEffect[];
+  /** Effects that a second delivery tried to perform again (must be none). */
+  duplicateEffects: LoggedEffect[];
+  delivered: DeliveredEvent[];
+  horizon: number;
+}
+
+/**
+ * Runs one ticket through decide() on a virtual clock: scripted events, and the timers its own
+ * effects set, delivered in time order to an in-memory scheduler and outbox (which dedupes by
+ * effect id, as the real outbox's conditional write does).
+ */
+export function runTicket(script: TicketScript, settings: PolicySettings, horizon: number): TicketRun {
+  const run: TicketRun = { script, effects: [], duplicateEffects: [], delivered: [], horizon };
+  const scheduler = new Map<TimerName, number>();
+  const performed = new Set<string>();
+  const duplicateTimers = new Set(script.duplicateTimers ?? []);
+  let ticket: Ticket | undefined;
+  let next = 0;
+
+  const deliver = (at: number, input: TicketEventInput) => {
+    const statusBefore = ticket?.status;
+    const decision = decide(ticket, parseEvent(input), at, settings);
+    run.delivered.push({ at, event: input, decision, ...(statusBefore ? { statusBefore } : {}) });
+    ticket = decision.ticket;
+    for (const effect of decision.effects) {
+      const logged = { at, effect, cause: String(input.id) };
+      if (performed.has(effect.id)) {
+        run.duplicateEffects.push(logged);
+        continue;
+      }
+      performed.add(effect.id);
+      run.effects.push(logged);
+      if (effect.kind === "set-timer") scheduler.set(effect.name, Date.parse(effect.at));
+      if (effect.kind === "cancel-timer") scheduler.delete(effect.name);
+    }
+  };
+
+  for (let guard = 0; guard < 100_000; guard++) {
+    const scripted = script.events[next];
+    let timer: { name: TimerName; at: number } | undefined;
+    for (const [name, at] of scheduler) if (!timer || at < timer.at) timer = { name, at };
+    const scriptedAt = scripted ? scripted.at : Number.POSITIVE_INFINITY;
+    const timerAt = timer ? timer.at : Number.POSITIVE_INFINITY;
+    const at = Math.min(scriptedAt, timerAt);
+    if (at > horizon || at === Number.POSITIVE_INFINITY) break;
+    if (timer && timerAt <= scriptedAt) {
+      scheduler.delete(timer.name);
+      const event = {
+        type: "timer" as const,
+        id: `${script.ticketId}:${timer.name}:${iso(timer.at)}`,
+        ticketId: script.ticketId,
+        name: timer.name,
+        dueAt: iso(timer.at),
+      };
+      deliver(timer.at, event);
+      if (duplicateTimers.has(timer.name)) deliver(timer.at, event);
+    } else if (scripted) {
+      next += 1;
+      deliver(scripted.at, scripted.event);
+      if (scripted.redeliver) deliver(scripted.at, scripted.event);
+    }
+  }
+  if (ticket) run.ticket = ticket;
+  return run;
+}
