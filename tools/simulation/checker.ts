@@ -101,6 +101,7 @@ export function checkTicket(run: TicketRun, settings: PolicySettings): TicketVer
 
     switch (event.type) {
       case "client-new":
+        if (seq > 0) break;
         openedAt = at;
         hold("acknowledgement", sent("acknowledgement").length === 1, "no acknowledgement at once");
         hold("acknowledgement", notices("new-ticket") === 1, "technicians not told of the new ticket");
@@ -156,17 +157,26 @@ export function checkTicket(run: TicketRun, settings: PolicySettings): TicketVer
         resolvedAt = at;
         break;
       }
-      case "client-reply":
-        if (status === "resolved" && event.intent === "confirm") {
+      case "confirm":
+      case "reopen":
+      case "client-reply": {
+        const intent =
+          event.type === "client-reply"
+            ? event.intent
+            : event.type === "confirm"
+              ? "confirm"
+              : "still-broken";
+        if (status === "resolved" && intent === "confirm") {
           hold("closure", sent("closure").length === 1, "confirmation not answered with a closure");
           status = "closed";
-        } else if (status !== "open" && event.intent === "still-broken") {
+        } else if (status !== "open" && intent === "still-broken") {
           hold("reopen", sent("reopened").length === 1, "still-broken not answered");
           hold("reopen", notices("ticket-reopened") === 1, "technicians not alerted of the reopening");
           status = "open";
           resolvedAt = undefined;
         }
         break;
+      }
       case "feedback": {
         hold("feedback", sent("feedback-thanks").length === 1, "no thanks for feedback");
         hold(
@@ -181,8 +191,12 @@ export function checkTicket(run: TicketRun, settings: PolicySettings): TicketVer
       case "timer":
         if (event.name === "confirm-timeout" && status === "resolved" && resolvedAt !== undefined) {
           const due = calendar.addBusinessDays(resolvedAt, settings.confirmationBusinessDays);
-          hold("closure", at >= due && sent("closure").length === 1, "closure on time-out missing or early");
-          status = "closed";
+          if (Date.parse(event.dueAt) === due) {
+            hold("closure", at >= due && sent("closure").length === 1, "closure on time-out missing");
+            status = "closed";
+          } else {
+            hold("closure", sent("closure").length === 0, "a stale time-out closed the ticket");
+          }
         }
         break;
     }
@@ -272,7 +286,7 @@ function checkSilenceAndUpdates(
     if (!next) continue;
     const recorded = progress
       .filter(([seq]) => seq > current.seq && seq < next.seq)
-      .map(([, p]) => (p.event.type === "update" ? p.event.text : ""));
+      .map(([, p]) => (p.event.type === "update" ? p.event.text.trim() : ""));
     if (next.effect.template === "daily-update") {
       hold(
         "daily-update",

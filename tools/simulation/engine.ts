@@ -58,7 +58,12 @@ export interface TicketRun {
  * effects set, delivered in time order to an in-memory scheduler and outbox (which dedupes by
  * effect id, as the real outbox's conditional write does).
  */
-export function runTicket(script: TicketScript, settings: PolicySettings, horizon: number): TicketRun {
+export function runTicket(
+  script: TicketScript,
+  settings: PolicySettings,
+  horizon: number,
+  decideFn: typeof decide = decide,
+): TicketRun {
   const run: TicketRun = { script, effects: [], duplicateEffects: [], delivered: [], horizon };
   const scheduler = new Map<TimerName, number>();
   const performed = new Set<string>();
@@ -68,7 +73,7 @@ export function runTicket(script: TicketScript, settings: PolicySettings, horizo
 
   const deliver = (at: number, input: TicketEventInput) => {
     const statusBefore = ticket?.status;
-    const decision = decide(ticket, parseEvent(input), at, settings);
+    const decision = decideFn(ticket, parseEvent(input), at, settings);
     run.delivered.push({ at, event: input, decision, ...(statusBefore ? { statusBefore } : {}) });
     ticket = decision.ticket;
     for (const effect of decision.effects) {
