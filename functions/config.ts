@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { CalendarSpecSchema, LocaleSchema, PolicySettingsSchema } from "./core";
+
+/** Every setting of an aviso installation, validated in one place with a clear error per field. */
+export const AvisoConfigSchema = z.object({
+  supportAddress: z.email().default("support@aviso.localhost"),
+  /** Display name on client mail. */
+  supportName: z.string().min(1).default("Soporte · Support"),
+  technicians: z.array(z.object({ address: z.email(), name: z.string().optional() })).default([
+    { address: "tech@aviso.localhost", name: "Técnico Local" },
+    { address: "tech2@aviso.localhost", name: "Second Technician" },
+  ]),
+  accountManager: z.email().optional(),
+  supportLead: z.email().optional(),
+  /** Secret for the signed ticket tokens in reply addresses. */
+  tokenSecret: z.string().min(16, "must be at least 16 characters").default("aviso-local-development-secret"),
+  technicianTimeZone: z.string().default("Europe/Madrid"),
+  defaultLocale: LocaleSchema.default("es"),
+  defaultCalendar: CalendarSpecSchema.optional(),
+  policy: PolicySettingsSchema.partial().default({}),
+  /** Local runtime only: technicians on the allow-list need no SPF/DKIM evidence. */
+  trustLocalTechnicians: z.boolean().default(false),
+  /** Public base URL of the feedback endpoint (links in the resolution mail). */
+  feedbackUrl: z.url().default("http://127.0.0.1:3000/feedback"),
+});
+
+export type AvisoConfig = z.infer<typeof AvisoConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid aviso configuration:\n  ${issues.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(input: unknown): AvisoConfig {
+  const result = AvisoConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`));
+}
+
+/** Configuration from AVISO_CONFIG (JSON) and single AVISO_* variables, over the defaults. */
+export function configFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Record<string, unknown> = {},
+): AvisoConfig {
+  let fromJson: Record<string, unknown> = {};
+  if (env.AVISO_CONFIG) {
+    try {
+      fromJson = JSON.parse(env.AVISO_CONFIG);
+    } catch (error) {
+      throw new ConfigError([`AVISO_CONFIG: not valid JSON (${(error as Error).message})`]);
+    }
+  }
+  const single: Record<string, unknown> = {};
+  if (env.AVISO_SUPPORT_ADDRESS) single.supportAddress = env.AVISO_SUPPORT_ADDRESS;
+  if (env.AVISO_TECHNICIANS) {
+    single.technicians = env.AVISO_TECHNICIANS.split(",").map((address) => ({ address: address.trim() }));
+  }
+  if (env.AVISO_TOKEN_SECRET) single.tokenSecret = env.AVISO_TOKEN_SECRET;
+  if (env.AVISO_DEFAULT_LOCALE) single.defaultLocale = env.AVISO_DEFAULT_LOCALE;
+  if (env.AVISO_TECHNICIAN_TIME_ZONE) single.technicianTimeZone = env.AVISO_TECHNICIAN_TIME_ZONE;
+  return loadConfig({ ...fromJson, ...single, ...overrides });
+}

@@ -1,0 +1,168 @@
+import type { InboundMail } from "./parse";
+
+export type AutomatedKind = "auto-reply" | "bounce" | "bulk";
+export interface Verdict {
+  kind: AutomatedKind;
+  reason: string;
+}
+
+const DAEMON_SENDER =
+  /^(mailer-daemon|mail-daemon|mailerdaemon|postmaster|mail\.?delivery|maildelivery|bounces?)$/i;
+const DAEMON_NAME =
+  /^(mail delivery (sub)?system|mailer[- ]daemon|postmaster|mail administrator|system administrator)$/i;
+const BOUNCE_SUBJECT =
+  /(undeliverable|undelivered|not delivered|delivery (status notification|failure|has failed|failed|notification|problem)|mail delivery failed|returned mail|failure notice|non remis|non recapitabile|unzustellbar|nicht zustellbar|no se (pudo|puede) entregar|no entregado|message status - undeliverable|mail system error|delayed mail|could not be delivered|could not send message|nondeliverable|non-delivery)/i;
+const BOUNCE_BODY =
+  /(this is the mail system at host|could not be delivered to one or more|delivery to the following recipients? (failed|has been delayed)|following (address|addresses|recipients?)[^\n]{0,40}(failed|permanent)|permanent (fatal )?errors?|user unknown|unknown user|no such user|mailbox (is )?(full|unavailable)|over quota|quota exceeded|message (could|was) not (be )?delivered|i'm sorry to have to inform you|delivery has failed to these recipients|your message (wasn't|was not|could not be) delivered|undeliverable message|has not yet been delivered|message delivery failed)/i;
+
+const AUTO_REPLY_SUBJECT =
+  /(^|\s|:)(automatic reply|auto[- ]?reply|auto[- ]?response|autoresponder|out of (the )?office|respuesta autom[aá]tica|r[ée]ponse automatique|risposta automatica|automatische antwort|abwesenheitsnotiz|automatyczna odpowied[zź]|fuera de la oficina|vacation (response|reply)|\(automatic response\)|absence du bureau)/i;
+const CHALLENGE_HEADERS = /^x-(bluebottle|boxbe|spamarrest|mailblocks|sendio|choicemail|vanquish|tmda)/i;
+const CHALLENGE_BODY =
+  /(approved senders|allowed (senders )?list|whitelist|challenge[- ]response|verify (that )?you are (a )?(human|real person)|(click|follow)[^\n]{0,60}(link|below)[^\n]{0,120}(verif|approv|allowed|confirm|deliver)|sender verification|please verify your (e-?mail|address))/i;
+
+const BULK_MAILER =
+  /(mailchimp|sendgrid|infusion|campaign|newsletter|phplist|mailjet|constant ?contact|hubspot|marketo|j4l-gfimailer|mass ?mail)/i;
+const UNSUBSCRIBE =
+  /(unsubscribe|opt[- ]out|no longer wish to receive|to stop receiving|darse de baja|dar de baja|cancelar (la )?suscripci[oó]n|abbestellen|abmelden|d[ée]sabonner|se d[ée]sinscrire|disiscriviti)/i;
+
+/** Whether a mail was sent by a machine, and why: RFC 3834 and the union of helpdesk rules. */
+export function automatedVerdict(mail: InboundMail, visibleText: string): Verdict | undefined {
+  return bounceVerdict(mail) ?? autoReplyVerdict(mail) ?? bulkVerdict(mail, visibleText);
+}
+
+function header(mail: InboundMail, name: string): string | undefined {
+  return mail.headers.get(name);
+}
+
+function returnPathIsNull(mail: InboundMail): boolean {
+  const returnPath = header(mail, "return-path");
+  return returnPath !== undefined && /^<\s*>$|^$/.test(returnPath.trim());
+}
+
+function senderLocal(mail: InboundMail): string {
+  return mail.from?.address.split("@")[0] ?? "";
+}
+
+function bounceVerdict(mail: InboundMail): Verdict | undefined {
+  const contentType = header(mail, "content-type") ?? "";
+  if (mail.contentType === "multipart/report") {
+    const reportType = /report-type\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase();
+    const what =
+      reportType === "disposition-notification"
+        ? "read receipt (MDN)"
+        : reportType === "feedback-report"
+          ? "abuse/feedback report (ARF)"
+          : "delivery status report (DSN)";
+    return {
+      kind: "bounce",
+      reason: `multipart/report${reportType ? `; report-type=${reportType}` : ""}: ${what}`,
+    };
+  }
+  if (header(mail, "x-failed-recipients")) return { kind: "bounce", reason: "X-Failed-Recipients header" };
+  const daemon =
+    DAEMON_SENDER.test(senderLocal(mail)) || DAEMON_NAME.test(mail.from?.name ?? "") || !mail.from;
+  const subject = BOUNCE_SUBJECT.test(mail.subject);
+  const body = BOUNCE_BODY.test(mail.text.slice(0, 4000));
+  const automatic = returnPathIsNull(mail) || isAutoSubmitted(mail) !== undefined;
+  if (daemon && (subject || body))
+    return { kind: "bounce", reason: `delivery failure from ${mail.from?.address ?? "an empty sender"}` };
+  if (subject && (automatic || body))
+    return { kind: "bounce", reason: `delivery failure notice: "${mail.subject}"` };
+  if (returnPathIsNull(mail) && body)
+    return { kind: "bounce", reason: "null Return-Path and a delivery failure text" };
+  return undefined;
+}
+
+function isAutoSubmitted(mail: InboundMail): string | undefined {
+  const value = header(mail, "auto-submitted")?.trim();
+  return value && !/^no\b/i.test(value) ? value : undefined;
+}
+
+function autoReplyVerdict(mail: InboundMail): Verdict | undefined {
+  const autoSubmitted = isAutoSubmitted(mail);
+  if (autoSubmitted) return { kind: "auto-reply", reason: `Auto-Submitted: ${autoSubmitted}` };
+  const precedence = header(mail, "precedence")?.trim().toLowerCase();
+  if (precedence === "auto_reply") return { kind: "auto-reply", reason: "Precedence: auto_reply" };
+  for (const name of [
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-autogenerated",
+    "x-auto-response-suppress",
+  ]) {
+    const value = header(mail, name);
+    if (value !== undefined && !/^(no|false|none)$/i.test(value.trim())) {
+      return { kind: "auto-reply", reason: `${name}: ${value.trim()}` };
+    }
+  }
+  if (/vacation|auto/i.test(header(mail, "x-apple-action") ?? "")) {
+    return { kind: "auto-reply", reason: `X-Apple-Action: ${header(mail, "x-apple-action")}` };
+  }
+  if (
+    header(mail, "x-ms-exchange-inbox-rules-loop") ||
+    /rules agent/i.test(header(mail, "x-ms-exchange-generated-message-source") ?? "")
+  ) {
+    return { kind: "auto-reply", reason: "Exchange mailbox-rule loop header" };
+  }
+  if (AUTO_REPLY_SUBJECT.test(mail.subject))
+    return { kind: "auto-reply", reason: `auto-reply subject: "${mail.subject}"` };
+  const challengeHeader = [...mail.headers.keys()].find((name) => CHALLENGE_HEADERS.test(name));
+  if (challengeHeader)
+    return { kind: "auto-reply", reason: `challenge-response system (${challengeHeader})` };
+  if (
+    CHALLENGE_BODY.test(mail.text.slice(0, 3000)) &&
+    (mail.subject === "" || /^(re|aw)\s*:/i.test(mail.subject))
+  ) {
+    return { kind: "auto-reply", reason: "challenge-response: asks the sender to verify before delivery" };
+  }
+  if (returnPathIsNull(mail))
+    return { kind: "auto-reply", reason: "null Return-Path <>: an automatic message" };
+  return undefined;
+}
+
+function bulkVerdict(mail: InboundMail, visibleText: string): Verdict | undefined {
+  const precedence = header(mail, "precedence")?.trim().toLowerCase();
+  if (precedence && ["bulk", "junk", "list"].includes(precedence))
+    return { kind: "bulk", reason: `Precedence: ${precedence}` };
+  for (const name of [
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "list-help",
+    "mailing-list",
+    "x-mailman-version",
+    "x-mailing-list",
+    "x-list",
+    "newsgroups",
+  ]) {
+    if (header(mail, name) !== undefined) return { kind: "bulk", reason: `${name} header: a mailing list` };
+  }
+  const deliveredTo = header(mail, "delivered-to") ?? "";
+  if (/mailing list/i.test(deliveredTo)) return { kind: "bulk", reason: "Delivered-To: mailing list" };
+  if (
+    /^yes/i.test(header(mail, "x-spam-flag") ?? "") ||
+    /^yes/i.test(header(mail, "x-spam-status") ?? "") ||
+    /^yes/i.test(header(mail, "x-spam") ?? "")
+  ) {
+    return { kind: "bulk", reason: "marked as spam by a filter on the way" };
+  }
+  const campaign = [...mail.headers.keys()].find((name) =>
+    /^x-(campaign|mailsentid|batchid|inf|expid|mc-user|sg-eid|feedback-id)/i.test(name),
+  );
+  if (campaign) return { kind: "bulk", reason: `bulk-mailer header ${campaign}` };
+  if (BULK_MAILER.test(header(mail, "x-mailer") ?? ""))
+    return { kind: "bulk", reason: `bulk mailer: ${header(mail, "x-mailer")}` };
+  if (header(mail, "errors-to"))
+    return { kind: "bulk", reason: "Errors-To header: sent by a list or bulk mailer" };
+  const returnPath = header(mail, "return-path") ?? "";
+  if (/[<\s]bounces?[-+.@]|@bounce\.|[-+]bounces?@/i.test(` ${returnPath}`)) {
+    return { kind: "bulk", reason: "bounce-handling (VERP) Return-Path of a bulk sender" };
+  }
+  const invitation =
+    mail.attachments.some((a) => a.contentType === "text/calendar") || mail.contentType === "text/calendar";
+  if (UNSUBSCRIBE.test(visibleText) && !invitation) {
+    return { kind: "bulk", reason: "offers to unsubscribe: a newsletter or marketing mail" };
+  }
+  return undefined;
+}

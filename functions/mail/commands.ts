@@ -1,0 +1,138 @@
+import { DateTime } from "luxon";
+import type { EventType } from "../core";
+
+/** Mail command words (DESIGN §3), English and Spanish, to the event type they record. */
+export const COMMANDS: Readonly<Record<string, EventType>> = {
+  summary: "summary",
+  resumen: "summary",
+  diagnosis: "diagnosis",
+  diagnostico: "diagnosis",
+  diagnóstico: "diagnosis",
+  plan: "plan",
+  update: "update",
+  avance: "update",
+  progress: "update",
+  change: "change",
+  cambio: "change",
+  escalate: "escalate",
+  escalado: "escalate",
+  escalar: "escalate",
+  resolve: "resolve",
+  resolved: "resolve",
+  resuelto: "resolve",
+  resolver: "resolve",
+  note: "note",
+  nota: "note",
+  reopen: "reopen",
+  reabrir: "reopen",
+};
+
+export interface MailCommand {
+  /** The event type the command records. */
+  name: EventType;
+  /** The word as the technician wrote it. */
+  word: string;
+  text: string;
+  eta?: string;
+  escalatedTo?: string;
+  cause?: string;
+  fix?: string;
+  alternatives?: string;
+}
+
+export type CommandParse =
+  | { kind: "none" }
+  | { kind: "command"; command: MailCommand }
+  | { kind: "error"; word: string; reason: string };
+
+const COMMAND_LINE = /^\s*#([\p{L}][\p{L}-]*)\b[ \t]*(.*)$/u;
+const ETA = /\[?\s*(?:eta|para|fecha)\s*:?\s*([^\]\n]+?)\s*\]?\s*$/i;
+
+/**
+ * Reads a technician command from the first line of the visible text. ETAs are read in the
+ * technician's time zone and returned as ISO instants with offset.
+ */
+export function parseCommand(visible: string, technicianTimeZone: string): CommandParse {
+  const lines = visible.replace(/^\s*\n/, "").split("\n");
+  const match = COMMAND_LINE.exec(lines[0] ?? "");
+  if (!match) return { kind: "none" };
+  const word = (match[1] ?? "").toLowerCase();
+  const name = COMMANDS[word] ?? COMMANDS[word.normalize("NFD").replace(/\p{M}/gu, "")];
+  if (!name) {
+    return { kind: "error", word: `#${word}`, reason: `unknown command #${word}; known: ${knownWords()}` };
+  }
+  let argument = (match[2] ?? "").trim();
+  const body = lines.slice(1).join("\n").trim();
+  const command: MailCommand = { name, word: `#${word}`, text: "" };
+
+  if (name === "plan" || name === "change") {
+    const eta = ETA.exec(argument);
+    if (eta?.[1]) {
+      const instant = readEta(eta[1], technicianTimeZone);
+      if (!instant) {
+        return {
+          kind: "error",
+          word: `#${word}`,
+          reason: `cannot read the ETA "${eta[1]}": write it as YYYY-MM-DD HH:mm`,
+        };
+      }
+      command.eta = instant;
+      argument = argument.slice(0, eta.index).trim();
+    }
+  }
+  if (name === "escalate") {
+    if (!argument)
+      return {
+        kind: "error",
+        word: `#${word}`,
+        reason: `#${word} needs to whom, on the same line: #${word} the printer vendor`,
+      };
+    command.escalatedTo = argument;
+    argument = "";
+  }
+  const text = [argument, body].filter(Boolean).join("\n").trim();
+  if (name === "resolve") {
+    const cause = /^(?:cause|causa)\s*:\s*(.+)$/im.exec(text)?.[1]?.trim();
+    const fix = /^(?:fix|solution|solución|solucion|arreglo)\s*:\s*(.+)$/im.exec(text)?.[1]?.trim();
+    if (cause) command.cause = cause;
+    if (fix) command.fix = fix;
+  }
+  if (name === "plan" || name === "change") {
+    const alternatives = /^(?:alternatives?|alternativas?|workaround|mientras tanto)\s*:\s*(.+)$/im
+      .exec(text)?.[1]
+      ?.trim();
+    if (alternatives) command.alternatives = alternatives;
+  }
+  command.text = text;
+  const needsText = name !== "reopen" && name !== "resolve";
+  if (needsText && !text)
+    return { kind: "error", word: `#${word}`, reason: `#${word} needs text: what to tell the client` };
+  if (name === "resolve" && !text)
+    return { kind: "error", word: `#${word}`, reason: `#${word} needs the cause and what was done` };
+  return { kind: "command", command };
+}
+
+function readEta(value: string, zone: string): string | undefined {
+  const trimmed = value.trim();
+  const formats = [
+    "yyyy-MM-dd HH:mm",
+    "yyyy-MM-dd'T'HH:mm",
+    "yyyy-MM-dd H:mm",
+    "dd/MM/yyyy HH:mm",
+    "d/M/yyyy H:mm",
+    "yyyy-MM-dd",
+  ];
+  if (/([+-]\d{2}:?\d{2}|Z)$/.test(trimmed)) {
+    const parsed = DateTime.fromISO(trimmed, { setZone: true });
+    return parsed.isValid ? (parsed.toISO({ suppressMilliseconds: true }) ?? undefined) : undefined;
+  }
+  for (const format of formats) {
+    const parsed = DateTime.fromFormat(trimmed, format, { zone });
+    if (parsed.isValid) return parsed.toISO({ suppressMilliseconds: true }) ?? undefined;
+  }
+  return undefined;
+}
+
+function knownWords() {
+  return [...new Set(Object.keys(COMMANDS))].map((w) => `#${w}`).join(" ");
+}

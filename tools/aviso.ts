@@ -1,0 +1,80 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { ConfigError, configFromEnv } from "../functions/config";
+import { inspectMail } from "../functions/mail/inspect";
+
+const USAGE = `usage:
+  npm run --silent aviso -- inspect <file.eml> [--technician ADDRESS]... [--support-address ADDRESS] [--strict-auth]
+
+inspect prints one JSON object: {"kind", "reason", "ticketRef", "visibleText", "command", "language", ...}
+  kind: new-request | reply | technician-command | technician-reply | auto-reply | bounce | bulk | unparseable
+  Locally, allow-listed technicians need no SPF/DKIM evidence; --strict-auth asks for it as on AWS.`;
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      technician: { type: "string", multiple: true },
+      "support-address": { type: "string" },
+      "strict-auth": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command !== "inspect" || !file) {
+    console.error(`aviso: unknown or incomplete command "${positionals.join(" ")}"\n${USAGE}`);
+    return 2;
+  }
+  const config = configFromEnv(process.env, {
+    ...(values["support-address"] ? { supportAddress: values["support-address"] } : {}),
+    ...(values.technician ? { technicians: values.technician.map((address) => ({ address })) } : {}),
+  });
+  let raw: Buffer;
+  try {
+    raw = await readFile(file);
+  } catch (error) {
+    console.error(
+      `aviso: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+    return 2;
+  }
+  const inspection = await inspectMail(raw, {
+    supportAddress: config.supportAddress,
+    technicians: config.technicians.map((t) => t.address),
+    tokenSecret: config.tokenSecret,
+    technicianTimeZone: config.technicianTimeZone,
+    trustTechniciansWithoutAuthentication: !values["strict-auth"],
+  });
+  const { mail, command: parsedCommand, ...rest } = inspection;
+  console.log(
+    JSON.stringify({
+      kind: rest.kind,
+      reason: rest.reason,
+      ticketRef: rest.ticketRef,
+      visibleText: rest.visibleText,
+      command: parsedCommand?.name ?? null,
+      language: rest.language,
+      commandDetails: parsedCommand ?? null,
+      commandError: rest.commandError,
+      threadedBy: rest.threadedBy,
+      subject: mail?.subject ?? null,
+      from: mail?.from?.address ?? null,
+    }),
+  );
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    console.error(error instanceof ConfigError ? error.message : `aviso: ${(error as Error).stack}`);
+    process.exitCode = 1;
+  },
+);
