@@ -46,7 +46,9 @@ export type CommandParse =
   | { kind: "error"; word: string; reason: string };
 
 const COMMAND_LINE = /^\s*#([\p{L}][\p{L}-]*)\b[ \t]*(.*)$/u;
-const ETA = /\[?\s*(?:eta|para|fecha)\s*:?\s*([^\]\n]+?)\s*\]?\s*$/i;
+/** "[eta: 2026-11-24 17:00]" anywhere on the line, or "eta: 2026-11-24 17:00" / "eta: 24/11/2026 17:00". */
+const ETA =
+  /\[\s*(?:eta|fecha|para)\s*:?\s*([^\]\n]+?)\s*\]|(?:^|\s)eta\s*:?\s*(\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?|\d{1,2}\/\d{1,2}\/\d{4}(?:\s+\d{1,2}:\d{2})?|\S+(?:\s+\S+){0,2})\s*$/i;
 
 /**
  * Reads a technician command from the first line of the visible text. ETAs are read in the
