@@ -48,7 +48,7 @@ export type CommandParse =
 const COMMAND_LINE = /^\s*#([\p{L}][\p{L}-]*)\b[ \t]*(.*)$/u;
 /** "[eta: 2026-11-24 17:00]" anywhere on the line, or "eta: 2026-11-24 17:00" / "eta: 24/11/2026 17:00". */
 const ETA =
-  /\[\s*(?:eta|fecha|para)\s*:?\s*([^\]\n]+?)\s*\]|(?:^|\s)eta\s*:?\s*(\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?|\d{1,2}\/\d{1,2}\/\d{4}(?:\s+\d{1,2}:\d{2})?|\S+(?:\s+\S+){0,2})\s*$/i;
+  /\[\s*(?:eta|fecha|para)\s*:?\s*([^\]\n]+?)\s*\]|(?:^|\s)eta\s*:?\s*(\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?|\d{1,2}\/\d{1,2}\/\d{4}(?:\s+\d{1,2}:\d{2})?|\S+(?:\s+\S+){0,3})\s*$/i;
 
 /**
  * Reads a technician command from the first line of the visible text. ETAs are read in the
@@ -69,17 +69,18 @@ export function parseCommand(visible: string, technicianTimeZone: string): Comma
 
   if (name === "plan" || name === "change") {
     const eta = ETA.exec(argument);
-    if (eta?.[1]) {
-      const instant = readEta(eta[1], technicianTimeZone);
+    const written = eta?.[1] ?? eta?.[2];
+    if (eta && written) {
+      const instant = readEta(written, technicianTimeZone);
       if (!instant) {
         return {
           kind: "error",
           word: `#${word}`,
-          reason: `cannot read the ETA "${eta[1]}": write it as YYYY-MM-DD HH:mm`,
+          reason: `cannot read the ETA "${written}": write it as YYYY-MM-DD HH:mm`,
         };
       }
       command.eta = instant;
-      argument = argument.slice(0, eta.index).trim();
+      argument = `${argument.slice(0, eta.index)} ${argument.slice(eta.index + eta[0].length)}`.trim();
     }
   }
   if (name === "escalate") {
