@@ -1,0 +1,54 @@
+import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import type { Person } from "../core";
+import type { RenderedMail } from "./render";
+
+export interface OutgoingMail {
+  from: Person;
+  to: Person[];
+  /** The signed reply address (support+T-1042.<sig>@domain): replies find their ticket. */
+  replyTo: string;
+  rendered: RenderedMail;
+  ticketId: string;
+  /** Message ids of the thread, oldest first: the last is In-Reply-To, all are References. */
+  thread: string[];
+  /** Automatic messages say so (RFC 3834); a technician's own reply does not. */
+  automatic: boolean;
+  configurationSetName?: string;
+}
+
+/** Formats an address for a header, quoting the display name as RFC 5322 asks. */
+export function formatAddress(person: Person): string {
+  if (!person.name) return person.address;
+  const name = person.name.replace(/[\r\n]+/g, " ").replace(/(["\\])/g, "\\$1");
+  return `"${name}" <${person.address}>`;
+}
+
+/** The SESv2 SendEmail request: Simple content with HTML and text, threading and loop headers. */
+export function composeSendEmail(mail: OutgoingMail): SendEmailCommandInput {
+  const headers: { Name: string; Value: string }[] = [{ Name: "X-Aviso-Ticket", Value: mail.ticketId }];
+  const thread = mail.thread.filter((id) => /^<[^<>\s]+>$/.test(id)).slice(-20);
+  if (thread.length > 0) {
+    headers.push({ Name: "In-Reply-To", Value: thread.at(-1) as string });
+    headers.push({ Name: "References", Value: thread.join(" ") });
+  }
+  if (mail.automatic) {
+    headers.push({ Name: "Auto-Submitted", Value: "auto-generated" });
+    headers.push({ Name: "X-Auto-Response-Suppress", Value: "All" });
+  }
+  return {
+    FromEmailAddress: formatAddress(mail.from),
+    Destination: { ToAddresses: mail.to.map(formatAddress) },
+    ReplyToAddresses: [mail.replyTo],
+    Content: {
+      Simple: {
+        Subject: { Data: mail.rendered.subject, Charset: "UTF-8" },
+        Body: {
+          Html: { Data: mail.rendered.html, Charset: "UTF-8" },
+          Text: { Data: mail.rendered.text, Charset: "UTF-8" },
+        },
+        Headers: headers,
+      },
+    },
+    ...(mail.configurationSetName ? { ConfigurationSetName: mail.configurationSetName } : {}),
+  };
+}
