@@ -50,7 +50,7 @@ export async function writePreview(dir = join(import.meta.dirname, "../.aviso/pr
       await writeFile(join(dir, file), mail.html);
       await writeFile(join(dir, `${name}.${locale}.txt`), mail.text);
       rows.push(
-        `<section><h2>${name} · ${locale}</h2><p class="subject">${escape(mail.subject)}</p><iframe src="${file}" loading="lazy"></iframe><details><summary>text part</summary><pre>${escape(mail.text)}</pre></details></section>`,
+        `<section><h2>${name} · ${locale}</h2><p class="subject">${escapeHtml(mail.subject)}</p><iframe src="${file}" loading="lazy"></iframe><details><summary>text part</summary><pre>${escapeHtml(mail.text)}</pre></details></section>`,
       );
     }
   }
@@ -62,7 +62,7 @@ section{background:#fff;border-radius:8px;padding:12px}h2{font-size:15px;margin:
   return join(dir, "index.html");
 }
 
-function escape(value: string) {
+function escapeHtml(value: string) {
   return value.replace(
     /[&<>"]/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string,
