@@ -1,0 +1,144 @@
+import { readFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import Handlebars from "handlebars";
+import mjml2html from "mjml";
+import { CLIENT_TEMPLATES } from "../functions/core";
+import { inspectMail } from "../functions/mail/inspect";
+import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
+import { buildTemplates } from "./build-templates";
+import { SAMPLE } from "./preview-templates";
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+/** Runs synchronous `work` in batches for about `ms` milliseconds: operations per second. */
+function rateSync(work: (i: number) => unknown, ms: number, batch = 200): number {
+  const started = performance.now();
+  let count = 0;
+  while (performance.now() - started < ms) {
+    for (let i = 0; i < batch; i++) work(count + i);
+    count += batch;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Runs `work` repeatedly for about `ms` milliseconds (at least `minimum` times): operations per second. */
+async function rate(work: (i: number) => unknown, ms: number, minimum = 3): Promise<number> {
+  const started = performance.now();
+  let count = 0;
+  while (count < minimum || performance.now() - started < ms) {
+    await work(count);
+    count += 1;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function renderFigures(): Promise<Figure[]> {
+  await buildTemplates();
+  const { renderMessage } = await import("../functions/mail/render");
+  const options = { timeZone: "Europe/Madrid", feedbackUrl: "https://support.example/f" };
+  const names = CLIENT_TEMPLATES;
+  const sources = await Promise.all(
+    names.map(async (name) => {
+      const filePath = join(import.meta.dirname, "../templates/es", `${name}.mjml`);
+      return { filePath, source: await readFile(filePath, "utf8") };
+    }),
+  );
+  // Warm both paths once, then measure them back to back in this process.
+  for (let i = 0; i < 2000; i++) renderMessage("es", names[i % names.length] ?? "plan", SAMPLE, options);
+  const precompiled = rateSync(
+    (i) => renderMessage("es", names[i % names.length] ?? "plan", SAMPLE, options),
+    3000,
+  );
+  const runtime = await rate(
+    async (i) => {
+      const { filePath, source } =
+        sources[i % sources.length] ?? (sources[0] as { filePath: string; source: string });
+      const { html } = await mjml2html(source, { filePath });
+      return Handlebars.compile(html)(SAMPLE);
+    },
+    3000,
+    20,
+  );
+  return [
+    {
+      name: "render, precompiled templates",
+      value: Math.round(precompiled),
+      unit: "mails/s",
+      note: "HTML + text + subject, es",
+    },
+    {
+      name: "render, MJML compiled per mail",
+      value: Math.round(runtime * 10) / 10,
+      unit: "mails/s",
+      note: "what aviso avoids at run time",
+    },
+    {
+      name: "render speed-up (precompiled ÷ MJML at run time)",
+      value: Math.round(precompiled / runtime),
+      unit: "×",
+      note: "same run",
+    },
+  ];
+}
+
+async function corpusFigures(): Promise<Figure[]> {
+  const mails = await Promise.all(corpusRows().map((row) => readFile(join(CORPUS, row.file))));
+  const bytes = mails.reduce((sum, m) => sum + m.length, 0);
+  for (const mail of mails) await inspectMail(mail, corpusContext);
+  let index = 0;
+  const perSecond = await rate(
+    async () => inspectMail(mails[index++ % mails.length] as Buffer, corpusContext),
+    3000,
+    mails.length,
+  );
+  return [
+    {
+      name: "parse + classify + strip, corpus mails",
+      value: Math.round(perSecond),
+      unit: "mails/s",
+      note: `${mails.length} mails, ${(bytes / 1024 / 1024).toFixed(1)} MiB, round robin`,
+    },
+  ];
+}
+
+export function machine() {
+  const cpu = cpus();
+  return {
+    cpus: cpu.length,
+    model: cpu[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
+  const figures = [...(await renderFigures()), ...(await corpusFigures())];
+  const host = machine();
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        machine: host,
+        figures,
+        byName: Object.fromEntries(figures.map((f) => [f.name, f.value])),
+      }),
+    );
+    return;
+  }
+  console.log(`aviso bench · ${host.cpus} × ${host.model} · ${host.memoryGiB} GiB · node ${host.node}\n`);
+  const width = Math.max(...figures.map((f) => f.name.length));
+  for (const f of figures)
+    console.log(
+      `${f.name.padEnd(width)}  ${String(f.value).padStart(10)} ${f.unit.padEnd(8)} ${f.note ?? ""}`,
+    );
+}
+
+await main();
