@@ -1,0 +1,85 @@
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  type SchedulerClient,
+  UpdateScheduleCommand,
+} from "@aws-sdk/client-scheduler";
+import type { TimerScheduler } from "../app/outbox";
+import type { TimerName } from "../core";
+
+export interface SchedulerTarget {
+  groupName: string;
+  /** The timers Lambda. */
+  targetArn: string;
+  /** The role EventBridge Scheduler assumes to invoke it. */
+  roleArn: string;
+  deadLetterArn?: string;
+}
+
+/** Deterministic schedule names: one per ticket and timer, so setting again replaces. */
+export function scheduleName(ticketId: string, name: TimerName): string {
+  return `${ticketId}-${name}`;
+}
+
+/** One-time EventBridge Scheduler schedules that delete themselves after firing. */
+export class EventBridgeTimerScheduler implements TimerScheduler {
+  constructor(
+    private readonly client: SchedulerClient,
+    private readonly target: SchedulerTarget,
+    private readonly timeZoneOf: (ticketId: string) => Promise<string>,
+  ) {}
+
+  async set(ticketId: string, name: TimerName, at: string): Promise<void> {
+    const timeZone = await this.timeZoneOf(ticketId);
+    const input: CreateScheduleCommandInput = {
+      Name: scheduleName(ticketId, name),
+      GroupName: this.target.groupName,
+      ScheduleExpression: `at(${localDateTime(at, timeZone)})`,
+      ScheduleExpressionTimezone: timeZone,
+      FlexibleTimeWindow: { Mode: "OFF" },
+      ActionAfterCompletion: "DELETE",
+      Target: {
+        Arn: this.target.targetArn,
+        RoleArn: this.target.roleArn,
+        Input: JSON.stringify({ ticketId, name, dueAt: at }),
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+        ...(this.target.deadLetterArn ? { DeadLetterConfig: { Arn: this.target.deadLetterArn } } : {}),
+      },
+    };
+    try {
+      await this.client.send(new CreateScheduleCommand(input));
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+      await this.client.send(new UpdateScheduleCommand(input));
+    }
+  }
+
+  async cancel(ticketId: string, name: TimerName): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteScheduleCommand({ Name: scheduleName(ticketId, name), GroupName: this.target.groupName }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+}
+
+/** "2026-11-24T17:00:00" in the given zone: the form Scheduler's at() takes. */
+export function localDateTime(instant: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(instant));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
+  return `${part("year")}-${part("month")}-${part("day")}T${part("hour")}:${part("minute")}:${part("second")}`;
+}

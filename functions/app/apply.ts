@@ -1,0 +1,81 @@
+import type { AvisoConfig } from "../config";
+import {
+  type Decision,
+  decide,
+  type PolicySettings,
+  parseEvent,
+  policySettings,
+  type TicketEvent,
+} from "../core";
+import { ConflictError, type Store } from "../store/store";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Logger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export const consoleLogger: Logger = {
+  info: (message, data) => console.log(JSON.stringify({ level: "INFO", message, ...data })),
+  warn: (message, data) => console.warn(JSON.stringify({ level: "WARN", message, ...data })),
+  error: (message, data) => console.error(JSON.stringify({ level: "ERROR", message, ...data })),
+};
+
+export interface CoreDeps {
+  store: Store;
+  config: AvisoConfig;
+  clock: Clock;
+  log: Logger;
+}
+
+export function settingsOf(config: AvisoConfig): PolicySettings {
+  return policySettings({
+    ...config.policy,
+    defaultLocale: config.defaultLocale,
+    ...(config.defaultCalendar ? { defaultCalendar: config.defaultCalendar } : {}),
+  });
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Applies one event: load, decide, and commit ticket + effects in one transaction. Two writers on
+ * one ticket cannot both win the version check; the loser reloads and decides again.
+ */
+export async function applyEvent(deps: CoreDeps, input: TicketEvent | unknown): Promise<Decision> {
+  const event = parseEvent(input);
+  const settings = settingsOf(deps.config);
+  for (let attempt = 1; ; attempt++) {
+    const ticket = await deps.store.loadTicket(event.ticketId);
+    const now = deps.clock.now();
+    const decision = decide(ticket, event, now, settings);
+    if (decision.outcome !== "applied" && decision.effects.length === 0) {
+      deps.log.info("event not applied", {
+        ticketId: event.ticketId,
+        eventId: event.id,
+        outcome: decision.outcome,
+        reason: decision.reason,
+      });
+      return decision;
+    }
+    try {
+      await deps.store.commit(ticket, decision, event, now);
+      deps.log.info("event applied", {
+        ticketId: event.ticketId,
+        eventId: event.id,
+        type: event.type,
+        effects: decision.effects.map((e) => e.kind),
+      });
+      return decision;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import type { TicketEventInput } from "../core";
+import { type Inspection, inspectMail } from "../mail/inspect";
+import { replyIntent } from "../mail/intent";
+import { clientLocale } from "../mail/language";
+import { applyEvent, type CoreDeps } from "./apply";
+
+export interface RawMailStore {
+  /** Keeps the raw mail before anything else reads it; returns where it is. */
+  put(id: string, raw: Buffer): Promise<string>;
+}
+
+export interface InboundDeps extends CoreDeps {
+  rawMail: RawMailStore;
+}
+
+export interface InboundMeta {
+  /** Where the raw mail already is (S3 on AWS); when absent it is stored first. */
+  rawRef?: string;
+  /** SES verdicts for the technician check. */
+  verdicts?: { spf?: string; dkim?: string; dmarc?: string; spam?: string; virus?: string };
+}
+
+export type InboundOutcome =
+  | { outcome: "applied"; ticketId: string; kind: Inspection["kind"]; eventId: string; newTicket: boolean }
+  | { outcome: "duplicate"; ticketId: string; kind: Inspection["kind"]; eventId: string }
+  | {
+      outcome: "quarantined";
+      kind: Inspection["kind"] | "virus" | "spam" | "rate-limited";
+      reason: string;
+      rawRef: string;
+    };
+
+/** Incoming mail per sender in ten minutes beyond which mail is kept but not acted on (loop guard). */
+const INBOUND_PER_SENDER_PER_10_MIN = 20;
+
+/**
+ * One inbound mail: kept raw first, read, and turned into a ticket event. Automatic mail is never
+ * answered; mail that cannot be processed is quarantined with its reason, never dropped.
+ */
+export async function receiveMail(
+  deps: InboundDeps,
+  raw: Buffer,
+  meta: InboundMeta = {},
+): Promise<InboundOutcome> {
+  const now = deps.clock.now();
+  const digest = createHash("sha256").update(raw).digest("hex").slice(0, 32);
+  const rawRef = meta.rawRef ?? (await deps.rawMail.put(`${now.toISOString().slice(0, 10)}/${digest}`, raw));
+  const quarantine = async (
+    kind: Extract<InboundOutcome, { outcome: "quarantined" }>["kind"],
+    reason: string,
+    inspection?: Inspection,
+  ) => {
+    await deps.store.quarantine({
+      at: now.toISOString(),
+      id: digest,
+      kind,
+      reason,
+      rawRef,
+      ...(inspection?.mail?.from?.address ? { from: inspection.mail.from.address } : {}),
+      ...(inspection?.mail?.subject ? { subject: inspection.mail.subject } : {}),
+    });
+    deps.log.warn("mail quarantined", { kind, reason, rawRef });
+    return { outcome: "quarantined" as const, kind, reason, rawRef };
+  };
+
+  if (meta.verdicts?.virus === "FAIL") return quarantine("virus", "SES virus verdict FAIL");
+  if (meta.verdicts?.spam === "FAIL") return quarantine("spam", "SES spam verdict FAIL");
+
+  const config = deps.config;
+  const inspection = await inspectMail(raw, {
+    supportAddress: config.supportAddress,
+    technicians: config.technicians.map((t) => t.address),
+    tokenSecret: config.tokenSecret,
+    technicianTimeZone: config.technicianTimeZone,
+    trustTechniciansWithoutAuthentication: config.trustLocalTechnicians,
+    ...(meta.verdicts ? { verdicts: meta.verdicts } : {}),
+    lookupMessageId: (id) => deps.store.lookupMessage(id),
+  });
+  const mail = inspection.mail;
+  if (inspection.kind === "unparseable" || !mail)
+    return quarantine("unparseable", inspection.reason, inspection);
+  if (inspection.kind === "auto-reply" || inspection.kind === "bounce" || inspection.kind === "bulk") {
+    return quarantine(inspection.kind, inspection.reason, inspection);
+  }
+  const sender = mail.from?.address;
+  if (!sender) return quarantine("unparseable", "no sender address", inspection);
+  const recent = await deps.store.countInWindow(`in#${sender}`, 600, now);
+  if (recent > INBOUND_PER_SENDER_PER_10_MIN) {
+    return quarantine(
+      "rate-limited",
+      `${recent} mails from ${sender} in ten minutes: kept, not acted on`,
+      inspection,
+    );
+  }
+
+  const messageId = mail.messageId ?? `<${digest}@aviso.invalid>`;
+  const eventId = `mail:${messageId.toLowerCase()}`;
+  const technician = config.technicians.find((t) => t.address.toLowerCase() === sender);
+  const actor = {
+    address: sender,
+    ...((technician?.name ?? mail.from?.name) ? { name: technician?.name ?? mail.from?.name } : {}),
+  };
+
+  let ticketId = inspection.ticketRef ?? undefined;
+  if (ticketId && !(await deps.store.loadTicket(ticketId))) ticketId = undefined;
+  const opensTicket = !ticketId && (inspection.kind === "new-request" || inspection.kind === "reply");
+  if (!ticketId && !opensTicket) {
+    return quarantine(inspection.kind, `${inspection.reason}; no ticket to apply it to`, inspection);
+  }
+
+  let newTicket = false;
+  if (opensTicket) {
+    // The same mail delivered twice must open one ticket: the message id claims its ticket number.
+    const known = await deps.store.lookupMessage(messageId);
+    if (known) {
+      ticketId = known;
+    } else {
+      const allocated = await deps.store.nextTicketId();
+      ticketId = (await deps.store.claimMessage(messageId, allocated, now))
+        ? allocated
+        : ((await deps.store.lookupMessage(messageId)) ?? allocated);
+      newTicket = ticketId === allocated;
+    }
+  }
+  if (!ticketId) return quarantine(inspection.kind, "no ticket", inspection);
+
+  const text = inspection.visibleText;
+  let event: TicketEventInput;
+  if (opensTicket) {
+    event = {
+      type: "client-new",
+      id: eventId,
+      ticketId,
+      from: { address: sender, ...(mail.from?.name ? { name: mail.from.name } : {}) },
+      subject: mail.subject,
+      text,
+      locale: clientLocale(`${mail.subject}\n${text}`, config.defaultLocale),
+      messageId,
+    };
+  } else if (inspection.kind === "reply") {
+    event = {
+      type: "client-reply",
+      id: eventId,
+      ticketId,
+      from: actor,
+      text,
+      intent: replyIntent(text),
+      messageId,
+    };
+  } else if (inspection.kind === "technician-reply") {
+    event = { type: "reply", id: eventId, ticketId, actor, text };
+  } else if (inspection.commandError || !inspection.command) {
+    event = {
+      type: "command-error",
+      id: eventId,
+      ticketId,
+      actor,
+      reason: inspection.commandError ?? inspection.reason,
+      text,
+    };
+  } else {
+    const command = inspection.command;
+    event = {
+      type: command.name,
+      id: eventId,
+      ticketId,
+      actor,
+      text: command.text,
+      ...(command.eta ? { eta: command.eta } : {}),
+      ...(command.escalatedTo ? { escalatedTo: command.escalatedTo } : {}),
+      ...(command.cause ? { cause: command.cause } : {}),
+      ...(command.name === "resolve" ? { fix: command.fix ?? command.text } : {}),
+      ...(command.alternatives ? { alternatives: command.alternatives } : {}),
+    } as TicketEventInput;
+  }
+
+  const decision = await applyEvent(deps, event);
+  await deps.store.indexMessage(messageId, ticketId, now);
+  if (decision.outcome === "applied" && (opensTicket || inspection.kind === "reply")) {
+    await deps.store.appendThread(ticketId, messageId);
+  }
+  if (decision.outcome === "duplicate")
+    return { outcome: "duplicate", ticketId, kind: inspection.kind, eventId };
+  return { outcome: "applied", ticketId, kind: inspection.kind, eventId, newTicket };
+}

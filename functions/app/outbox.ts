@@ -1,0 +1,176 @@
+import { createHmac } from "node:crypto";
+import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import type { Effect, Person, TimerName } from "../core";
+import { composeSendEmail } from "../mail/compose";
+import { renderMessage } from "../mail/render";
+import { replyAddress } from "../mail/thread";
+import type { OutboxItem } from "../store/store";
+import type { CoreDeps } from "./apply";
+
+export interface Mailer {
+  /** Sends one mail; returns the Message-ID header the recipient will see. */
+  send(input: SendEmailCommandInput): Promise<{ messageId: string }>;
+}
+
+export interface TimerScheduler {
+  /** Creates or replaces the one-time timer `name` of a ticket, due at an instant. */
+  set(ticketId: string, name: TimerName, at: string): Promise<void>;
+  cancel(ticketId: string, name: TimerName): Promise<void>;
+}
+
+export interface OutboxDeps extends CoreDeps {
+  mailer: Mailer;
+  scheduler: TimerScheduler;
+}
+
+/** Automatic mails to one address in ten minutes beyond which aviso stops (the loop cap). */
+export const OUTBOUND_PER_ADDRESS_PER_10_MIN = 10;
+
+/**
+ * Performs one outbox effect and marks it done. The item is claimed first with a conditional write,
+ * so a second delivery of the same stream record finds it taken and does nothing; a failure hands
+ * it back for the next delivery.
+ */
+export async function performOutboxItem(
+  deps: OutboxDeps,
+  item: OutboxItem,
+): Promise<"done" | "already-done"> {
+  if (!(await deps.store.claimOutboxItem(item.ticketId, item.effect.id, deps.clock.now())))
+    return "already-done";
+  let result: string;
+  try {
+    result = await perform(deps, item.ticketId, item.effect);
+  } catch (error) {
+    await deps.store.releaseOutboxItem(item.ticketId, item.effect.id, (error as Error).message);
+    throw error;
+  }
+  await deps.store.completeOutboxItem(item.ticketId, item.effect.id, result, deps.clock.now());
+  deps.log.info("effect performed", {
+    ticketId: item.ticketId,
+    effectId: item.effect.id,
+    kind: item.effect.kind,
+    result,
+  });
+  return "done";
+}
+
+async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Promise<string> {
+  const config = deps.config;
+  switch (effect.kind) {
+    case "set-timer":
+      await deps.scheduler.set(ticketId, effect.name, effect.at);
+      return `timer ${effect.name} at ${effect.at}`;
+    case "cancel-timer":
+      await deps.scheduler.cancel(ticketId, effect.name);
+      return `timer ${effect.name} cancelled`;
+    case "record-feedback":
+      await deps.store.recordFeedback(
+        ticketId,
+        {
+          rating: effect.rating,
+          ...(effect.comment ? { comment: effect.comment } : {}),
+          ...(effect.idea ? { idea: effect.idea } : {}),
+        },
+        deps.clock.now(),
+      );
+      return "feedback recorded";
+    case "send-client": {
+      const ticket = await deps.store.loadTicket(ticketId);
+      const timeZone = ticket?.client.calendar.timeZone ?? config.technicianTimeZone;
+      const rendered = renderMessage(effect.locale, effect.template, effect.data, {
+        timeZone,
+        feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret),
+      });
+      return sendTo(deps, ticketId, [effect.to], rendered, effect.automatic, true);
+    }
+    case "notify":
+    case "call-task": {
+      const recipients = staffRecipients(deps, effect);
+      if (recipients.length === 0)
+        return `no recipient configured for ${effect.kind === "notify" ? effect.audience : "call task"}`;
+      const template = effect.kind === "call-task" ? "call-task" : effect.template;
+      const rendered = renderMessage(config.defaultLocale, `staff-${template}`, effect.data, {
+        timeZone: config.technicianTimeZone,
+      });
+      return sendTo(deps, ticketId, recipients, rendered, true, false);
+    }
+  }
+}
+
+function staffRecipients(
+  deps: OutboxDeps,
+  effect: Extract<Effect, { kind: "notify" | "call-task" }>,
+): Person[] {
+  const config = deps.config;
+  const technicians = config.technicians.map((t) => ({
+    address: t.address,
+    ...(t.name ? { name: t.name } : {}),
+  }));
+  if (effect.kind === "call-task") return effect.technician ? [effect.technician] : technicians;
+  switch (effect.audience) {
+    case "technicians":
+      return technicians;
+    case "technician":
+      return effect.to ? [effect.to] : technicians;
+    case "account-manager":
+      return config.accountManager ? [{ address: config.accountManager }] : [];
+    case "lead":
+      return config.supportLead ? [{ address: config.supportLead }] : [];
+  }
+}
+
+async function sendTo(
+  deps: OutboxDeps,
+  ticketId: string,
+  to: Person[],
+  rendered: ReturnType<typeof renderMessage>,
+  automatic: boolean,
+  clientThread: boolean,
+): Promise<string> {
+  const now = deps.clock.now();
+  const allowed: Person[] = [];
+  const skipped: string[] = [];
+  for (const person of to) {
+    const flagged = await deps.store.isFlagged(person.address);
+    if (flagged) {
+      skipped.push(`${person.address} flagged (${flagged})`);
+      continue;
+    }
+    const sent = await deps.store.countInWindow(`out#${person.address}`, 600, now);
+    if (automatic && sent > OUTBOUND_PER_ADDRESS_PER_10_MIN) {
+      skipped.push(`${person.address} over the loop cap`);
+      deps.log.warn("mail suppressed by the loop cap", { ticketId, to: person.address, sent });
+      continue;
+    }
+    allowed.push(person);
+  }
+  if (allowed.length === 0) return `not sent: ${skipped.join("; ")}`;
+  const thread = await deps.store.thread(ticketId);
+  const input = composeSendEmail({
+    from: { address: deps.config.supportAddress, name: deps.config.supportName },
+    to: allowed,
+    replyTo: replyAddress(deps.config.supportAddress, ticketId, deps.config.tokenSecret),
+    rendered,
+    ticketId,
+    thread: clientThread ? thread : [],
+    automatic,
+  });
+  const { messageId } = await deps.mailer.send(input);
+  await deps.store.indexMessage(messageId, ticketId, now);
+  if (clientThread) await deps.store.appendThread(ticketId, messageId);
+  return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;
+}
+
+/** A signed link to the feedback page of one ticket: nobody can rate another's ticket. */
+export function feedbackLink(base: string, ticketId: string, secret: string): string {
+  const signature = createHmac("sha256", secret)
+    .update(`aviso-feedback:${ticketId}`)
+    .digest("base64url")
+    .slice(0, 16);
+  return `${base.replace(/\/$/, "")}/${ticketId}?sig=${signature}`;
+}
+
+export function verifyFeedbackSignature(ticketId: string, signature: string, secret: string): boolean {
+  const expected = new URL(feedbackLink("http://x", ticketId, secret)).searchParams.get("sig");
+  return typeof signature === "string" && signature.length === expected?.length && signature === expected;
+}

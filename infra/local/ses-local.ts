@@ -1,0 +1,42 @@
+import type { Server } from "node:http";
+import * as sesLocalModule from "aws-ses-v2-local";
+import { assertPortFree } from "./ports";
+
+export interface SesLocal {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts aws-ses-v2-local: its page lists every mail sent, GET /store returns them as JSON. */
+export async function startSesLocal(options: { port: number }): Promise<SesLocal> {
+  await assertPortFree(options.port, "local SES");
+  // A CommonJS module: its default export arrives as .default or as the module itself.
+  const mod = sesLocalModule as unknown as {
+    default: typeof sesLocalModule.default | { default: typeof sesLocalModule.default };
+  };
+  const start = typeof mod.default === "function" ? mod.default : mod.default.default;
+  const server: Server = await start({ host: "127.0.0.1", port: options.port });
+  return {
+    endpoint: `http://127.0.0.1:${options.port}`,
+    port: options.port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface StoredMail {
+  messageId: string;
+  from: string;
+  replyTo: string[];
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  headers?: { name: string; value: string }[];
+  at: number;
+}
+
+export async function storedMail(endpoint: string): Promise<StoredMail[]> {
+  const response = await fetch(`${endpoint}/store`);
+  const body = (await response.json()) as { emails: StoredMail[] };
+  return body.emails;
+}
