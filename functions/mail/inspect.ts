@@ -278,8 +278,17 @@ function technicianStatus(mail: InboundMail, context: MailContext) {
       results,
     );
     if (dkimPass || spfPass) return { claimed, authenticated: true, why: "" };
-    if (context.trustTechniciansWithoutAuthentication && !results && !verdicts)
+    // Only PASS or FAIL is evidence; the local runtime's GRAY verdicts are not.
+    const verdictEvidence = [verdicts?.spf, verdicts?.dkim, verdicts?.dmarc].some(
+      (v) => v === "PASS" || v === "FAIL",
+    );
+    if (
+      context.trustTechniciansWithoutAuthentication &&
+      !/\b(spf|dkim|dmarc)=/i.test(results) &&
+      !verdictEvidence
+    ) {
       return { claimed, authenticated: true, why: "" };
+    }
   }
   return {
     claimed,

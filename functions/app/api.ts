@@ -1,0 +1,203 @@
+import { randomUUID } from "node:crypto";
+import { calendarFor, EventValidationError, type Ticket } from "../core";
+import { applyEvent, type CoreDeps } from "./apply";
+import { verifyFeedbackSignature } from "./outbox";
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: string;
+  contentType?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+const json = (status: number, value: unknown): ApiResponse => ({
+  status,
+  headers: { "content-type": "application/json; charset=utf-8" },
+  body: JSON.stringify(value),
+});
+
+/** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
+export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Promise<ApiResponse> {
+  const path = request.path.replace(/\/+$/, "") || "/";
+  const method = request.method.toUpperCase();
+  let match: RegExpExecArray | null;
+
+  if (method === "GET" && path === "/tickets") {
+    const tickets = await deps.store.listTickets();
+    const now = deps.clock.now().getTime();
+    return json(200, {
+      tickets: tickets
+        .map((ticket) => summary(ticket, now))
+        .sort((a, b) => b.silenceBusinessHours - a.silenceBusinessHours),
+    });
+  }
+  if ((match = /^\/tickets\/(T-\d+)$/i.exec(path)) && method === "GET") {
+    const ticketId = (match[1] ?? "").toUpperCase();
+    const ticket = await deps.store.loadTicket(ticketId);
+    if (!ticket) return json(404, { error: `ticket ${ticketId} not found` });
+    const [timeline, outbox] = await Promise.all([
+      deps.store.timeline(ticketId),
+      deps.store.outbox(ticketId),
+    ]);
+    return json(200, {
+      ticket,
+      ...summary(ticket, deps.clock.now().getTime()),
+      timeline: timeline.sort((a, b) => a.at.localeCompare(b.at)),
+      effects: outbox
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .map((item) => ({
+          id: item.effect.id,
+          kind: item.effect.kind,
+          ...describeEffect(item.effect),
+          status: item.status,
+          result: item.result,
+          at: item.createdAt,
+        })),
+    });
+  }
+  if ((match = /^\/tickets\/(T-\d+)\/events$/i.exec(path)) && method === "POST") {
+    const ticketId = (match[1] ?? "").toUpperCase();
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body ?? "");
+    } catch {
+      return json(400, { error: "the body must be a JSON event: {type, actor, text, …}" });
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body))
+      return json(400, { error: "the body must be a JSON object" });
+    const event = { id: `api:${randomUUID()}`, ...body, ticketId };
+    try {
+      const decision = await applyEvent(deps, event);
+      if (decision.outcome === "rejected" && !decision.ticket) return json(404, { error: decision.reason });
+      return json(decision.outcome === "rejected" ? 409 : 200, {
+        outcome: decision.outcome,
+        ...(decision.reason ? { reason: decision.reason } : {}),
+        eventId: event.id,
+        effects: decision.effects.map((e) => ({ id: e.id, kind: e.kind, ...describeEffect(e) })),
+        status: decision.ticket?.status,
+      });
+    } catch (error) {
+      if (error instanceof EventValidationError)
+        return json(400, { error: error.message, issues: error.issues });
+      throw error;
+    }
+  }
+  if ((match = /^\/feedback\/(T-\d+)$/i.exec(path))) {
+    const ticketId = (match[1] ?? "").toUpperCase();
+    const signature = request.query?.sig ?? "";
+    if (!verifyFeedbackSignature(ticketId, signature, deps.config.tokenSecret)) {
+      return {
+        status: 403,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+        body: "This feedback link is not valid.",
+      };
+    }
+    if (method === "GET") return feedbackForm(ticketId, signature);
+    if (method === "POST") {
+      const form = new URLSearchParams(request.body ?? "");
+      const rating = Number(form.get("rating"));
+      const comment = form.get("comment")?.trim();
+      const idea = form.get("idea")?.trim();
+      try {
+        await applyEvent(deps, {
+          type: "feedback",
+          id: `feedback:${ticketId}:${randomUUID()}`,
+          ticketId,
+          rating,
+          ...(comment ? { comment } : {}),
+          ...(idea ? { idea } : {}),
+        });
+      } catch (error) {
+        if (error instanceof EventValidationError) {
+          return {
+            status: 400,
+            headers: { "content-type": "text/plain; charset=utf-8" },
+            body: "Please choose a rating from 1 to 5.",
+          };
+        }
+        throw error;
+      }
+      return {
+        status: 200,
+        headers: { "content-type": "text/html; charset=utf-8" },
+        body: page(
+          "Gracias · Thank you",
+          "<h1>¡Gracias! · Thank you!</h1><p>Tu opinión nos ayuda a mejorar. · Your feedback helps us improve.</p>",
+        ),
+      };
+    }
+  }
+  return json(404, { error: `no route for ${method} ${path}` });
+}
+
+function summary(ticket: Ticket, now: number) {
+  const calendar = calendarFor(ticket.client.calendar);
+  const silenceBusinessHours =
+    ticket.status === "open"
+      ? Math.round(calendar.businessHoursBetween(Date.parse(ticket.lastClientMessageAt), now) * 100) / 100
+      : 0;
+  return {
+    id: ticket.id,
+    status: ticket.status,
+    subject: ticket.subject,
+    client: ticket.client.address,
+    locale: ticket.client.locale,
+    openedAt: ticket.openedAt,
+    lastClientMessageAt: ticket.lastClientMessageAt,
+    silenceBusinessHours,
+    overdue: silenceBusinessHours > calendar.hoursPerDay,
+    timers: ticket.timers,
+    ...(ticket.feedback ? { rating: ticket.feedback.rating } : {}),
+  };
+}
+
+function describeEffect(effect: import("../core").Effect): Record<string, unknown> {
+  switch (effect.kind) {
+    case "send-client":
+      return { template: effect.template, to: effect.to.address, locale: effect.locale };
+    case "notify":
+      return { template: effect.template, audience: effect.audience };
+    case "set-timer":
+      return { name: effect.name, at: effect.at };
+    case "cancel-timer":
+      return { name: effect.name };
+    case "call-task":
+      return { reason: effect.reason };
+    case "record-feedback":
+      return { rating: effect.rating };
+  }
+}
+
+function feedbackForm(ticketId: string, signature: string): ApiResponse {
+  const options = [5, 4, 3, 2, 1]
+    .map(
+      (n) =>
+        `<label><input type="radio" name="rating" value="${n}" required> ${"★".repeat(n)}${"☆".repeat(5 - n)}</label>`,
+    )
+    .join("<br>");
+  return {
+    status: 200,
+    headers: { "content-type": "text/html; charset=utf-8" },
+    body: page(
+      `¿Qué tal lo hemos hecho? · How did we do? (${ticketId})`,
+      `<h1>¿Qué tal lo hemos hecho? · How did we do?</h1><p>${ticketId}</p>
+<form method="post" action="/feedback/${ticketId}?sig=${encodeURIComponent(signature)}">${options}
+<p><label>Comentario · Comment<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label></p>
+<p><label>¿Una idea para mejorar? · An idea to improve?<br><textarea name="idea" rows="3" maxlength="5000"></textarea></label></p>
+<button type="submit">Enviar · Send</button></form>`,
+    ),
+  };
+}
+
+function page(title: string, body: string) {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:560px;margin:40px auto;padding:0 16px;color:#1f2933}textarea{width:100%}button{background:#1d6f5f;color:#fff;border:0;border-radius:6px;padding:10px 18px;font-size:16px}label{line-height:2}</style>
+</head><body>${body}</body></html>`;
+}

@@ -1,0 +1,39 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { OutboxDeps } from "../app/outbox";
+import { performOutboxItem } from "../app/outbox";
+import type { OutboxItem } from "../store/store";
+
+export interface StreamRecord {
+  eventName?: string;
+  dynamodb?: { NewImage?: Record<string, AttributeValue>; SequenceNumber?: string };
+}
+
+/**
+ * DynamoDB stream (filtered to outbox inserts) → perform each effect once. Failed records are
+ * reported as partial batch failures, so only they are retried.
+ */
+export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
+  return async (event: { Records: StreamRecord[] }) => {
+    const d = await deps();
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records) {
+      const image = record.dynamodb?.NewImage;
+      if (record.eventName !== "INSERT" || !image) continue;
+      const item = unmarshall(image) as OutboxItem;
+      if (!String(item.SK).startsWith("OUT#")) continue;
+      try {
+        await performOutboxItem(d, item);
+      } catch (error) {
+        d.log.error("effect failed; will be retried", {
+          ticketId: item.ticketId,
+          effectId: item.effect?.id,
+          error: (error as Error).message,
+        });
+        if (record.dynamodb?.SequenceNumber)
+          batchItemFailures.push({ itemIdentifier: record.dynamodb.SequenceNumber });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
