@@ -27,7 +27,9 @@ const json = (status: number, value: unknown): ApiResponse => ({
 export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Promise<ApiResponse> {
   const path = request.path.replace(/\/+$/, "") || "/";
   const method = request.method.toUpperCase();
-  let match: RegExpExecArray | null;
+  const ticketRoute = /^\/tickets\/(T-\d+)$/i.exec(path);
+  const eventsRoute = /^\/tickets\/(T-\d+)\/events$/i.exec(path);
+  const feedbackRoute = /^\/feedback\/(T-\d+)$/i.exec(path);
 
   if (method === "GET" && path === "/tickets") {
     const tickets = await deps.store.listTickets();
@@ -38,8 +40,8 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
         .sort((a, b) => b.silenceBusinessHours - a.silenceBusinessHours),
     });
   }
-  if ((match = /^\/tickets\/(T-\d+)$/i.exec(path)) && method === "GET") {
-    const ticketId = (match[1] ?? "").toUpperCase();
+  if (ticketRoute && method === "GET") {
+    const ticketId = (ticketRoute[1] ?? "").toUpperCase();
     const ticket = await deps.store.loadTicket(ticketId);
     if (!ticket) return json(404, { error: `ticket ${ticketId} not found` });
     const [timeline, outbox] = await Promise.all([
@@ -62,8 +64,8 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
         })),
     });
   }
-  if ((match = /^\/tickets\/(T-\d+)\/events$/i.exec(path)) && method === "POST") {
-    const ticketId = (match[1] ?? "").toUpperCase();
+  if (eventsRoute && method === "POST") {
+    const ticketId = (eventsRoute[1] ?? "").toUpperCase();
     let body: unknown;
     try {
       body = JSON.parse(request.body ?? "");
@@ -89,8 +91,8 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
       throw error;
     }
   }
-  if ((match = /^\/feedback\/(T-\d+)$/i.exec(path))) {
-    const ticketId = (match[1] ?? "").toUpperCase();
+  if (feedbackRoute) {
+    const ticketId = (feedbackRoute[1] ?? "").toUpperCase();
     const signature = request.query?.sig ?? "";
     if (!verifyFeedbackSignature(ticketId, signature, deps.config.tokenSecret)) {
       return {
