@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   supportAddress?: string;
   /** Largest mail accepted over SMTP, bytes. */
   maxMailBytes: number;
+  /** Where the clock starts (tests, demos); default: now, or where a persisted clock was. */
+  startAt?: string;
   log?: Logger;
 }
 
@@ -125,6 +127,8 @@ export class LocalTimerWheel implements TimerScheduler {
 
 export interface Runtime {
   options: RuntimeOptions;
+  store: Store;
+  timers(): Promise<{ ticketId: string; name: TimerName; at: string }[]>;
   config: AvisoConfig;
   clock: LocalClock;
   urls: { smtp: string; ses: string; api: string; dynamodb: string };
@@ -166,10 +170,12 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     }
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const clockFile = join(options.dataDir, "clock.json");
-    const clock = new LocalClock(
-      options.persist ? ((await readJson<{ offsetMs: number }>(clockFile))?.offsetMs ?? 0) : 0,
-      options.persist ? clockFile : undefined,
-    );
+    const savedOffset = options.persist
+      ? (await readJson<{ offsetMs: number }>(clockFile))?.offsetMs
+      : undefined;
+    const startOffset = options.startAt ? Date.parse(options.startAt) - Date.now() : 0;
+    const clock = new LocalClock(savedOffset ?? startOffset, options.persist ? clockFile : undefined);
+    if (options.persist) await writeFile(clockFile, JSON.stringify({ offsetMs: clock.offsetMs }));
     const config = configFromEnv(process.env, {
       ...(options.supportAddress ? { supportAddress: options.supportAddress } : {}),
       trustLocalTechnicians: true,
@@ -290,6 +296,8 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
 
     return {
       options,
+      store,
+      timers: () => wheel.all(),
       config,
       clock,
       urls: {
