@@ -122,7 +122,9 @@ export function nextUpdateDue(
   settings: PolicySettings,
 ): number {
   const today = calendar.day(calendar.localDate(messageAt));
-  const coveredToday = today.isBusinessDay && messageAt >= today.opensAt;
+  // A message on a business day, even before opening, is that day's news; one sent on a weekend
+  // or holiday is followed by news on the first business morning.
+  const coveredToday = today.isBusinessDay;
   const target = coveredToday
     ? calendar.nextBusinessDayAfter(today.date)
     : calendar.currentOrNextBusinessDay(messageAt);

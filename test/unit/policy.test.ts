@@ -91,6 +91,13 @@ describe("decide: a ticket in Madrid, in Spanish", () => {
     expect(timer(saturday, "update")).toBe("2026-11-30T09:00:00.000Z"); // Monday 10:00: the first business morning
   });
 
+  it("counts a mail sent before opening as that business day's news: no 'still on it' an hour later", () => {
+    const { opened } = story(MADRID, "es", "2026-11-23T07:55:00Z"); // Monday 08:55, before opening
+    // Not 10:00 the same morning: the end-of-day notice (17:30) or, at the latest, closing time.
+    expect(timer(opened, "eod")).toBe("2026-11-23T16:30:00.000Z");
+    expect(timer(opened, "update")).toBe("2026-11-23T17:00:00.000Z");
+  });
+
   it("skips the Spanish national holiday", () => {
     const { opened } = story(MADRID, "es", "2026-12-07T18:00:00Z"); // Monday 19:00, Tuesday 8 Dec is a holiday
     expect(timer(opened, "eod")).toBe("2026-12-09T16:30:00.000Z");
