@@ -1,0 +1,78 @@
+import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { S3RawMail } from "../../adapters/s3";
+import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
+import { SesMailer } from "../../adapters/ses";
+import { systemClock } from "../../app/apply";
+import type { InboundDeps } from "../../app/inbound";
+import type { OutboxDeps } from "../../app/outbox";
+import { configFromEnv } from "../../config";
+import { Store } from "../../store/store";
+import type { RawMailSource } from "../inbound-email";
+
+export const logger = new PowertoolsLogger({ serviceName: "aviso" });
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+let cached: Promise<OutboxDeps & InboundDeps & { rawSource: RawMailSource }> | undefined;
+
+/** Everything a handler needs, built once per cold start from the environment the stack sets. */
+export function awsDeps() {
+  cached ??= build();
+  return cached;
+}
+
+async function build() {
+  const region = required("AWS_REGION");
+  const secrets = new SecretsManagerClient({ region });
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: required("TOKEN_SECRET_ARN") }));
+  const config = configFromEnv(process.env, { tokenSecret: secret.SecretString });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const store = new Store(doc, required("TABLE_NAME"));
+  const bucket = required("RAW_BUCKET");
+  const prefix = process.env.RAW_PREFIX ?? "inbound/";
+  const raw = new S3RawMail(new S3Client({ region }), bucket);
+  const scheduler = new EventBridgeTimerScheduler(
+    new SchedulerClient({ region }),
+    {
+      groupName: required("SCHEDULE_GROUP"),
+      targetArn: required("TIMERS_FUNCTION_ARN"),
+      roleArn: required("SCHEDULER_ROLE_ARN"),
+      ...(process.env.TIMERS_DLQ_ARN ? { deadLetterArn: process.env.TIMERS_DLQ_ARN } : {}),
+    },
+    async (ticketId) =>
+      (await store.loadTicket(ticketId))?.client.calendar.timeZone ?? config.technicianTimeZone,
+  );
+  const log = {
+    info: (message: string, data?: Record<string, unknown>) => logger.info(message, data ?? {}),
+    warn: (message: string, data?: Record<string, unknown>) => logger.warn(message, data ?? {}),
+    error: (message: string, data?: Record<string, unknown>) => logger.error(message, data ?? {}),
+  };
+  const rawSource: RawMailSource = {
+    get: async (messageId) => ({
+      raw: await raw.get(`${prefix}${messageId}`),
+      ref: `s3://${bucket}/${prefix}${messageId}`,
+    }),
+  };
+  return {
+    store,
+    config,
+    clock: systemClock,
+    log,
+    mailer: new SesMailer(new SESv2Client({ region }), region),
+    scheduler,
+    rawMail: raw,
+    rawSource,
+  };
+}

@@ -1,0 +1,4 @@
+import { makeOutboxHandler } from "../outbox";
+import { awsDeps } from "./deps";
+
+export const handler = makeOutboxHandler(awsDeps);

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { AvisoConfigSchema } from "../functions/config";
+
+/** Everything ops set for a deployment: the app configuration plus where it lives. */
+export const DeployConfigSchema = AvisoConfigSchema.omit({
+  tokenSecret: true,
+  trustLocalTechnicians: true,
+  feedbackUrl: true,
+}).extend({
+  /** The mail domain SES receives for; a subdomain dedicated to support is best (support.example.com). */
+  domain: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i,
+      "must be a domain name like support.example.com",
+    ),
+  /** Route 53 hosted zone of the domain: when given, DKIM and MX records are created for you. */
+  hostedZone: z.object({ id: z.string().min(1), name: z.string().min(1) }).optional(),
+  /** Attach the receipt rule to this existing rule set (only one set per region can be active). */
+  existingReceiptRuleSet: z.string().min(1).optional(),
+  /** Make aviso's own receipt rule set the active one (replaces whatever set is active). */
+  activateReceiptRuleSet: z.boolean().default(false),
+  /** Where alarms are mailed. */
+  alarmEmail: z.email().optional(),
+  /** Days raw mail is kept. */
+  rawMailRetentionDays: z.number().int().min(30).max(3650).default(400),
+});
+
+export type DeployConfig = z.infer<typeof DeployConfigSchema>;
+
+/** Reads `-c aviso='{"domain":…}'` or the `aviso` object in cdk.json; a clear error per wrong field. */
+export function deployConfig(input: unknown): DeployConfig {
+  const value = typeof input === "string" ? safeJson(input) : input;
+  const result = DeployConfigSchema.safeParse(value ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  aviso.${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+    throw new Error(`invalid deployment configuration (context "aviso"):\n${lines.join("\n")}`);
+  }
+  if (!result.data.supportAddress.toLowerCase().endsWith(`@${result.data.domain.toLowerCase()}`)) {
+    throw new Error(
+      `invalid deployment configuration (context "aviso"):\n  aviso.supportAddress: must be an address of aviso.domain (${result.data.domain})`,
+    );
+  }
+  return result.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`context "aviso" is not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,173 @@
+import { Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../infra/app";
+import { deployConfig } from "../../infra/config";
+import { buildTemplates } from "../../tools/build-templates";
+
+const aviso = {
+  domain: "support.example.com",
+  supportAddress: "help@support.example.com",
+  technicians: [{ address: "tech@example.com", name: "Tech" }],
+  technicianTimeZone: "Europe/Madrid",
+  defaultLocale: "es",
+  activateReceiptRuleSet: true,
+  alarmEmail: "ops@example.com",
+};
+
+let template: Template;
+beforeAll(async () => {
+  await buildTemplates();
+  const { app, stack } = buildApp({ aviso, stackName: "AvisoTest" });
+  app.synth(); // runs cdk-nag AwsSolutions; throws on any unacknowledged finding
+  template = Template.fromStack(stack);
+}, 180_000);
+
+describe("the stack", () => {
+  it("has the single table of DESIGN §2: keys, on demand, PITR, TTL, stream", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [
+        { AttributeName: "PK", KeyType: "HASH" },
+        { AttributeName: "SK", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      StreamSpecification: { StreamViewType: "NEW_IMAGE" },
+    });
+  });
+
+  it("keeps raw mail encrypted, private and SSL-only, with a lifecycle", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      BucketEncryption: Match.anyValue(),
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: "Enabled" },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 400 })]) },
+    });
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+
+  it("receives mail with SES: raw to S3 first, then the inbound function", () => {
+    template.hasResourceProperties("AWS::SES::ReceiptRule", {
+      Rule: {
+        Recipients: ["support.example.com"],
+        ScanEnabled: true,
+        TlsPolicy: "Require",
+        Actions: [
+          { S3Action: Match.objectLike({ ObjectKeyPrefix: "inbound/" }) },
+          { LambdaAction: Match.objectLike({ InvocationType: "Event" }) },
+        ],
+      },
+    });
+    template.resourceCountIs("Custom::AWS", 1); // activation, asked for in the config
+    template.hasResourceProperties("AWS::SES::EmailIdentity", { DkimAttributes: { SigningEnabled: true } });
+  });
+
+  it("runs four arm64 nodejs22.x functions, traced, with the SDK left out of the bundle", () => {
+    const functions = template.findResources("AWS::Lambda::Function", {
+      Properties: { Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } },
+    });
+    expect(Object.keys(functions)).toHaveLength(4);
+  });
+
+  it("triggers the outbox on outbox inserts only, with partial batch failures and a DLQ", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BisectBatchOnFunctionError: true,
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ["INSERT"],
+              dynamodb: { Keys: { SK: { S: [{ prefix: "OUT#" }] } } },
+            }),
+          },
+        ],
+      },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it("names resources in IAM wherever a resource can be named", () => {
+    const policies = template.findResources("AWS::IAM::Policy");
+    const starred: string[] = [];
+    for (const [id, policy] of Object.entries(policies)) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as {
+        Action: string | string[];
+        Resource: unknown;
+      }[]) {
+        const actions = ([] as string[]).concat(statement.Action);
+        // These three accept no resource-level permission in IAM at all.
+        const unscopable = (a: string) =>
+          a.startsWith("xray:") || a === "ses:SetActiveReceiptRuleSet" || a === "dynamodb:ListStreams";
+        if (statement.Resource === "*" && !actions.every(unscopable)) {
+          starred.push(`${id}: ${actions.join(",")}`);
+        }
+      }
+    }
+    expect(starred).toEqual([]);
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+            Resource: Match.anyValue(),
+          }),
+          Match.objectLike({ Action: "ses:SendEmail", Resource: Match.arrayWith([Match.objectLike({})]) }),
+        ]),
+      },
+    });
+  });
+
+  it("has a schedule group and a role only EventBridge Scheduler can assume", () => {
+    template.resourceCountIs("AWS::Scheduler::ScheduleGroup", 1);
+    template.hasResourceProperties("AWS::IAM::Role", {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: "scheduler.amazonaws.com" } })],
+      },
+    });
+  });
+
+  it("alarms on dead letters and errors, and has a dashboard", () => {
+    expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm")).length).toBeGreaterThanOrEqual(7);
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+      RouteKey: "POST /tickets/{id}/events",
+      AuthorizationType: "AWS_IAM",
+    });
+  });
+});
+
+describe("cdk-nag", () => {
+  it("fails the synth on a finding nobody acknowledged (so a clean synth means something)", () => {
+    const { app, stack } = buildApp({ aviso, stackName: "AvisoNagProbe" });
+    new s3.Bucket(stack, "CarelessBucket");
+    expect(() => app.synth()).toThrow();
+    expect(Validations).toBeDefined();
+  }, 180_000);
+});
+
+describe("deployment configuration", () => {
+  it("names each wrong field", () => {
+    const wrong = () =>
+      deployConfig({ ...aviso, domain: "not a domain", technicians: [{ address: "nope" }] });
+    expect(wrong).toThrow(/aviso\.domain: must be a domain name/);
+    expect(wrong).toThrow(/aviso\.technicians\.0\.address/);
+    expect(() => deployConfig({ ...aviso, supportAddress: "help@elsewhere.com" })).toThrow(
+      /aviso\.supportAddress/,
+    );
+    expect(() => deployConfig('{"domain": ')).toThrow(/not valid JSON/);
+  });
+});
