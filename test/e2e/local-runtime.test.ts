@@ -154,6 +154,20 @@ describe("npm start: the local runtime, end to end", () => {
   });
 });
 
+describe("ports", () => {
+  it("says which port is busy instead of failing obscurely", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    const busy = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(busy, "127.0.0.1", () => resolve()));
+    try {
+      await expect(startRuntime({ ...(await ports()), apiPort: busy, log: quiet })).rejects.toThrow(new RegExp(`port ${busy} \\(API\\) is already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
 describe("npm start -- --persist", () => {
   it("loses no ticket and no pending timer across a restart", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "aviso-persist-"));
