@@ -37,7 +37,10 @@ export interface AvisoStackProps extends StackProps {
 /** Everything of DESIGN §2 on AWS: mail in and out, the table with its outbox, timers, API, alarms. */
 export class AvisoStack extends Stack {
   readonly table: dynamodb.Table;
-  readonly functions: Record<"inboundEmail" | "outbox" | "timers" | "ticketEvents", nodejs.NodejsFunction>;
+  readonly functions: Record<
+    "inboundEmail" | "outbox" | "timers" | "ticketEvents" | "sesEvents",
+    nodejs.NodejsFunction
+  >;
 
   constructor(scope: Construct, id: string, props: AvisoStackProps) {
     super(scope, id, props);
@@ -234,7 +237,20 @@ export class AvisoStack extends Stack {
       retryAttempts: 2,
     });
     const ticketEvents = fn("TicketEventsFunction", "ticket-events.ts");
-    this.functions = { inboundEmail, outbox, timers, ticketEvents };
+    const sesEvents = fn("SesEventsFunction", "ses-events.ts");
+    this.functions = { inboundEmail, outbox, timers, ticketEvents, sesEvents };
+    // Bounces and complaints: the configuration set publishes them to the default bus.
+    const defaultBus = events.EventBus.fromEventBusName(this, "DefaultBus", "default");
+    configurationSet.addEventDestination("BouncesAndComplaints", {
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+    new events.Rule(this, "SesEventsRule", {
+      eventPattern: { source: ["aws.ses"], detailType: ["Email Bounced", "Email Complaint Received"] },
+      targets: [
+        new targets.LambdaFunction(sesEvents, { retryAttempts: 4, deadLetterQueue: dlq("SesEvents") }),
+      ],
+    });
     timers.grantInvoke(schedulerRole);
 
     rawMail.grantRead(inboundEmail, `${RAW_PREFIX}*`);

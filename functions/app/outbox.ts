@@ -21,6 +21,8 @@ export interface TimerScheduler {
 export interface OutboxDeps extends CoreDeps {
   mailer: Mailer;
   scheduler: TimerScheduler;
+  /** SES configuration set whose events report bounces and complaints. */
+  configurationSet?: string;
 }
 
 /** Automatic mails to one address in ten minutes beyond which aviso stops (the loop cap). */
@@ -154,6 +156,7 @@ async function sendTo(
     ticketId,
     thread: clientThread ? thread : [],
     automatic,
+    ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
   });
   const { messageId } = await deps.mailer.send(input);
   await deps.store.indexMessage(messageId, ticketId, now);

@@ -123,6 +123,14 @@ export const CommandErrorSchema = z.object({
   text: z.string().max(20_000).default(""),
 });
 
+/** Mail to the client bounced or was reported as spam: technicians must reach them another way. */
+export const DeliveryFailedSchema = z.object({
+  ...base,
+  type: z.literal("delivery-failed"),
+  address: z.email(),
+  reason: z.string().max(2_000),
+});
+
 export const TimerFiredSchema = z.object({
   ...base,
   type: z.literal("timer"),
@@ -147,6 +155,7 @@ export const TicketEventSchema = z.discriminatedUnion("type", [
   NoteSchema,
   PersonalReplySchema,
   CommandErrorSchema,
+  DeliveryFailedSchema,
   TimerFiredSchema,
 ]);
 

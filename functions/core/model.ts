@@ -60,6 +60,7 @@ export const STAFF_TEMPLATES = [
   "ticket-reopened",
   "escalation-copy",
   "low-rating",
+  "delivery-failed",
 ] as const;
 export type StaffTemplate = (typeof STAFF_TEMPLATES)[number];
 

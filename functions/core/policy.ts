@@ -242,6 +242,9 @@ class Turn {
       case "command-error":
         this.notify("technician", "command-error", { reason: e.reason, text: e.text }, e.actor);
         return;
+      case "delivery-failed":
+        this.notify("technicians", "delivery-failed", { clientAddress: e.address, reason: e.reason });
+        return;
       case "timer":
         return this.timerFired(e.name);
     }

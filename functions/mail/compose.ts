@@ -49,6 +49,8 @@ export function composeSendEmail(mail: OutgoingMail): SendEmailCommandInput {
         Headers: headers,
       },
     },
+    // The ticket tag comes back on bounce and complaint events, so they find their ticket.
+    EmailTags: [{ Name: "ticket", Value: mail.ticketId }],
     ...(mail.configurationSetName ? { ConfigurationSetName: mail.configurationSetName } : {}),
   };
 }

@@ -161,7 +161,9 @@ describe("ports", () => {
     const busy = await freePort();
     await new Promise<void>((resolve) => blocker.listen(busy, "127.0.0.1", () => resolve()));
     try {
-      await expect(startRuntime({ ...(await ports()), apiPort: busy, log: quiet })).rejects.toThrow(new RegExp(`port ${busy} \\(API\\) is already in use`));
+      await expect(startRuntime({ ...(await ports()), apiPort: busy, log: quiet })).rejects.toThrow(
+        new RegExp(`port ${busy} \\(API\\) is already in use`),
+      );
     } finally {
       blocker.close();
     }

@@ -75,11 +75,11 @@ describe("the stack", () => {
     template.hasResourceProperties("AWS::SES::EmailIdentity", { DkimAttributes: { SigningEnabled: true } });
   });
 
-  it("runs four arm64 nodejs22.x functions, traced, with the SDK left out of the bundle", () => {
+  it("runs five arm64 nodejs22.x functions, traced, with the SDK left out of the bundle", () => {
     const functions = template.findResources("AWS::Lambda::Function", {
       Properties: { Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } },
     });
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
   });
 
   it("triggers the outbox on outbox inserts only, with partial batch failures and a DLQ", () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
 import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
+import { makeSesEventsHandler } from "../../functions/handlers/ses-events";
 import { replyAddress } from "../../functions/mail/thread";
 import { freshDeps, type Harness, ManualClock, mailTo, startHarness } from "./harness";
 
@@ -134,6 +135,60 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
       kind: "auto-reply",
       reason: expect.stringContaining("Auto-Submitted"),
     });
+  });
+});
+
+describe("bounces and complaints", () => {
+  it("a permanent bounce flags the address, tells the technicians, and stops automatic mail to it", async () => {
+    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const client = `bounce-${Date.now()}@cliente.es`;
+    const opened = await receiveMail(
+      deps,
+      rawMail(
+        { From: client, To: "soporte@aviso.test", Subject: "Fallo", "Message-ID": `<b-${client}>` },
+        "No funciona.",
+      ),
+    );
+    const ticketId = opened.outcome === "applied" ? opened.ticketId : "";
+    await drainOutbox(deps);
+    const sesEvents = makeSesEventsHandler(async () => deps);
+    const bounce = {
+      source: "aws.ses",
+      "detail-type": "Email Bounced",
+      detail: {
+        eventType: "Bounce",
+        mail: { messageId: "0100abc", tags: { ticket: [ticketId] } },
+        bounce: {
+          bounceType: "Permanent",
+          bounceSubType: "NoEmail",
+          bouncedRecipients: [{ emailAddress: client, diagnosticCode: "550 5.1.1 user unknown" }],
+        },
+      },
+    };
+    expect(await sesEvents(bounce)).toEqual({ flagged: [client] });
+    await sesEvents(bounce); // EventBridge may deliver twice
+    await drainOutbox(deps);
+    const notices = (await mailTo(harness, "lucia@aviso.test")).filter(
+      (m) => m.subject.includes(ticketId) && m.subject.includes("No podemos escribir"),
+    );
+    expect(notices).toHaveLength(1);
+    await applyEvent(deps, {
+      type: "diagnosis",
+      id: "after-bounce",
+      ticketId,
+      actor: { address: "lucia@aviso.test" },
+      text: "x",
+    });
+    await drainOutbox(deps);
+    expect(await mailTo(harness, client)).toHaveLength(1); // only the acknowledgement, sent before the bounce
+    const outbox = await deps.store.outbox(ticketId);
+    expect(
+      outbox.find(
+        (o) =>
+          o.effect.id === "after-bounce#1" ||
+          (o.effect.kind === "send-client" && o.effect.template === "diagnosis"),
+      )?.result,
+    ).toMatch(/flagged/);
   });
 });
 

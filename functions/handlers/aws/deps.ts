@@ -72,6 +72,7 @@ async function build() {
     log,
     mailer: new SesMailer(new SESv2Client({ region }), region),
     scheduler,
+    ...(process.env.CONFIGURATION_SET ? { configurationSet: process.env.CONFIGURATION_SET } : {}),
     rawMail: raw,
     rawSource,
   };
