@@ -24,6 +24,8 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import type { Construct } from "constructs";
+import { policySettings } from "../functions/core";
+import { expandHolidays } from "../functions/core/holidays";
 import { TTL_ATTRIBUTE } from "../functions/store/store";
 import type { DeployConfig } from "./config";
 
@@ -179,7 +181,12 @@ export class AvisoStack extends Stack {
         ...(config.supportLead ? { supportLead: config.supportLead } : {}),
         technicianTimeZone: config.technicianTimeZone,
         defaultLocale: config.defaultLocale,
-        ...(config.defaultCalendar ? { defaultCalendar: config.defaultCalendar } : {}),
+        // Holidays as dates for this year and the next ten: the functions never load holiday data.
+        defaultCalendar: expandHolidays(
+          config.defaultCalendar ?? policySettings().defaultCalendar,
+          new Date().getFullYear() - 1,
+          new Date().getFullYear() + 10,
+        ),
         policy: config.policy,
         feedbackUrl: `${api.apiEndpoint}/feedback`,
       }),

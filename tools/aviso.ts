@@ -1,3 +1,4 @@
+import "../functions/core/holidays";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ConfigError, configFromEnv } from "../functions/config";

@@ -7,6 +7,7 @@ import mjml2html from "mjml";
 import { CLIENT_TEMPLATES } from "../functions/core";
 import { inspectMail } from "../functions/mail/inspect";
 import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
+import { bundleFigures } from "./bench/bundles";
 import { buildTemplates } from "./build-templates";
 import { SAMPLE } from "./preview-templates";
 
@@ -121,7 +122,7 @@ export function machine() {
 
 async function main() {
   const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
-  const figures = [...(await renderFigures()), ...(await corpusFigures())];
+  const figures = [...(await renderFigures()), ...(await corpusFigures()), ...(await bundleFigures())];
   const host = machine();
   if (values.json) {
     console.log(

@@ -1,4 +1,3 @@
-import Holidays from "date-holidays";
 import { DateTime, IANAZone } from "luxon";
 import { z } from "zod";
 
@@ -38,12 +37,29 @@ export const CalendarSpecSchema = z
     if (start.success && end.success && end.data <= start.data) {
       ctx.addIssue({ code: "custom", path: ["hours", "end"], message: "must be after hours.start" });
     }
-    if (spec.holidays.country && !new Holidays().getCountries()[spec.holidays.country.toUpperCase()]) {
+    if (spec.holidays.country && holidayProvider && !holidayProvider.knowsCountry(spec.holidays.country)) {
       ctx.addIssue({ code: "custom", path: ["holidays", "country"], message: "unknown country code" });
     }
   });
 
 export type CalendarSpec = z.input<typeof CalendarSpecSchema>;
+
+/**
+ * Public holidays by country and region. The calendar does not load holiday data itself: locally,
+ * in tools and tests `./holidays` registers date-holidays; Lambda functions get calendars whose
+ * holidays the stack already expanded into dates, and never load the data.
+ */
+export interface HolidayProvider {
+  knowsCountry(country: string): boolean;
+  publicHolidays(country: string, region: string | undefined, year: number): string[];
+  names(country: string, region: string | undefined, date: string): string[];
+}
+
+let holidayProvider: HolidayProvider | undefined;
+
+export function registerHolidayProvider(provider: HolidayProvider) {
+  holidayProvider = provider;
+}
 
 interface BusinessDay {
   /** Local date, YYYY-MM-DD. */
@@ -64,7 +80,8 @@ export class BusinessCalendar {
   private readonly workdays: ReadonlySet<number>;
   private readonly startMinute: number;
   private readonly endMinute: number;
-  private readonly holidays?: Holidays;
+  private readonly country?: string;
+  private readonly region?: string;
   private readonly extraClosedDates: ReadonlySet<string>;
   private readonly holidayDatesByYear = new Map<number, ReadonlySet<string>>();
   private readonly days = new Map<string, BusinessDay>();
@@ -93,19 +110,20 @@ export class BusinessCalendar {
     this.hoursPerDay = (this.endMinute - this.startMinute) / 60;
     this.extraClosedDates = new Set(spec.holidays.dates);
     if (spec.holidays.country) {
-      this.holidays = spec.holidays.region
-        ? new Holidays(spec.holidays.country, spec.holidays.region)
-        : new Holidays(spec.holidays.country);
+      if (!holidayProvider) {
+        throw new Error(
+          `calendar ${spec.timeZone}: holidays of country ${spec.holidays.country} need holiday data; import functions/core/holidays, or list the dates in holidays.dates`,
+        );
+      }
+      this.country = spec.holidays.country;
+      if (spec.holidays.region) this.region = spec.holidays.region;
     }
   }
 
   /** Public holiday names on a local date (empty when none). */
   holidayNames(date: string): string[] {
-    if (!this.holidays) return [];
-    const found = this.holidays.isHoliday(
-      DateTime.fromISO(date, { zone: this.timeZone }).plus({ hours: 12 }).toJSDate(),
-    );
-    return found ? found.filter((h) => h.type === "public").map((h) => h.name) : [];
+    if (!this.country || !holidayProvider) return this.extraClosedDates.has(date) ? ["holiday"] : [];
+    return holidayProvider.names(this.country, this.region, date);
   }
 
   isClosedDate(date: string): boolean {
@@ -246,9 +264,9 @@ export class BusinessCalendar {
     let dates = this.holidayDatesByYear.get(year);
     if (!dates) {
       dates = new Set(
-        (this.holidays?.getHolidays(year) ?? [])
-          .filter((holiday) => holiday.type === "public")
-          .map((holiday) => holiday.date.slice(0, 10)),
+        this.country && holidayProvider
+          ? holidayProvider.publicHolidays(this.country, this.region, year)
+          : [],
       );
       this.holidayDatesByYear.set(year, dates);
     }

@@ -1,3 +1,4 @@
+import "../../functions/core/holidays";
 import { DateTime } from "luxon";
 import {
   type BusinessCalendar,
