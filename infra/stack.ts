@@ -26,7 +26,7 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import type { Construct } from "constructs";
 import { policySettings } from "../functions/core";
 import { expandHolidays } from "../functions/core/holidays";
-import { TTL_ATTRIBUTE } from "../functions/store/store";
+import { TTL_ATTRIBUTE, tableDefinition } from "../functions/store/store";
 import type { DeployConfig } from "./config";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -48,9 +48,13 @@ export class AvisoStack extends Stack {
     super(scope, id, props);
     const config = props.config;
 
+    // The same key schema the local runtime creates its table from.
+    const definition = tableDefinition("aviso");
+    const keyName = (type: "HASH" | "RANGE") =>
+      definition.KeySchema?.find((k) => k.KeyType === type)?.AttributeName as string;
     this.table = new dynamodb.Table(this, "Table", {
-      partitionKey: { name: "PK", type: dynamodb.AttributeType.STRING },
-      sortKey: { name: "SK", type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: keyName("HASH"), type: dynamodb.AttributeType.STRING },
+      sortKey: { name: keyName("RANGE"), type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
