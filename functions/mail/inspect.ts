@@ -88,7 +88,24 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
   const forwarded = isForward(mail.subject, text) || (own === "" && text.trim() !== "");
   const visible = forwarded ? text.trim() : own;
   const language = detectLanguage(visible || mail.subject) ?? null;
-  const base = { visibleText: visible, language, mail, command: null, commandError: null };
+  const notes: string[] = [];
+  const result = (
+    kind: MailKind,
+    reason: string,
+    thread?: { ticketId: string; by: Inspection["threadedBy"] },
+    extra: Partial<Inspection> = {},
+  ): Inspection => ({
+    kind,
+    reason: [reason, ...notes].join("; "),
+    ticketRef: thread?.ticketId ?? null,
+    threadedBy: thread?.by ?? null,
+    visibleText: visible,
+    command: null,
+    commandError: null,
+    language,
+    mail,
+    ...extra,
+  });
 
   const support = context.supportAddress.toLowerCase();
   const ownAddresses = new Set([support, ...(context.ownAddresses ?? []).map((a) => a.toLowerCase())]);
@@ -99,31 +116,16 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
     (ownAddresses.has(sender) ||
       (sender.endsWith(`@${supportDomain}`) && sender.startsWith(`${supportLocal}+`)))
   ) {
-    return {
-      ...base,
-      kind: "auto-reply",
-      reason: `sent from aviso's own address ${sender}: never answered`,
-      ticketRef: null,
-      threadedBy: null,
-    };
+    return result("auto-reply", `sent from aviso's own address ${sender}: never answered`);
   }
   if (mail.headers.has("x-aviso-ticket") && !mail.headers.has("in-reply-to")) {
-    return {
-      ...base,
-      kind: "auto-reply",
-      reason: "aviso's own mail came back (X-Aviso-Ticket)",
-      ticketRef: null,
-      threadedBy: null,
-    };
+    return result("auto-reply", "aviso's own mail came back (X-Aviso-Ticket)");
   }
 
   const automated = mail.hasHeaders ? automatedVerdict(mail, own) : undefined;
-  if (automated) {
-    // Never threaded, even when it carries a ticket code: an auto-reply must not touch a ticket.
-    return { ...base, ...automated, ticketRef: null, threadedBy: null };
-  }
+  // Never threaded, even when it carries a ticket code: an auto-reply must not touch a ticket.
+  if (automated) return result(automated.kind, automated.reason);
 
-  const notes: string[] = [];
   const thread = await findTicket(mail, context, notes);
   const technician = technicianStatus(mail, context);
   if (technician.claimed && !technician.authenticated) notes.push(technician.why);
@@ -131,67 +133,34 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
   if (technician.authenticated) {
     const parsedCommand: CommandParse = parseCommand(own, context.technicianTimeZone);
     if (parsedCommand.kind === "error") {
-      return {
-        ...base,
-        kind: "technician-command",
-        reason: [parsedCommand.reason, ...notes].join("; "),
-        ticketRef: thread?.ticketId ?? null,
-        threadedBy: thread?.by ?? null,
+      return result("technician-command", parsedCommand.reason, thread, {
         commandError: parsedCommand.reason,
-      };
+      });
     }
     if (parsedCommand.kind === "command") {
-      return {
-        ...base,
-        kind: "technician-command",
-        reason: [
-          `${parsedCommand.command.word} from technician ${sender}`,
-          ...(thread ? [] : ["no ticket found for it"]),
-          ...notes,
-        ].join("; "),
-        ticketRef: thread?.ticketId ?? null,
-        threadedBy: thread?.by ?? null,
-        command: parsedCommand.command,
-      };
+      const where = thread ? "" : "; no ticket found for it";
+      return result(
+        "technician-command",
+        `${parsedCommand.command.word} from technician ${sender}${where}`,
+        thread,
+        {
+          command: parsedCommand.command,
+        },
+      );
     }
-    if (thread) {
-      return {
-        ...base,
-        kind: "technician-reply",
-        reason: [`technician ${sender} wrote in the thread: relayed to the client`, ...notes].join("; "),
-        ticketRef: thread.ticketId,
-        threadedBy: thread.by,
-      };
-    }
+    if (thread)
+      return result(
+        "technician-reply",
+        `technician ${sender} wrote in the thread: relayed to the client`,
+        thread,
+      );
   }
 
-  if (thread) {
-    return {
-      ...base,
-      kind: "reply",
-      reason: [`client reply to ${thread.ticketId} (by ${thread.by})`, ...notes].join("; "),
-      ticketRef: thread.ticketId,
-      threadedBy: thread.by,
-    };
-  }
-  if (forwarded) {
-    return {
-      ...base,
-      kind: "new-request",
-      reason: ["forwarded message: a new request carrying someone else's mail", ...notes].join("; "),
-      ticketRef: null,
-      threadedBy: null,
-    };
-  }
-  if (!mail.hasHeaders) {
-    return {
-      ...base,
-      kind: "reply",
-      reason: "body-only fragment (no headers): read as the body of a reply in a thread",
-      ticketRef: null,
-      threadedBy: null,
-    };
-  }
+  if (thread) return result("reply", `client reply to ${thread.ticketId} (by ${thread.by})`, thread);
+  if (forwarded)
+    return result("new-request", "forwarded message: a new request carrying someone else's mail");
+  if (!mail.hasHeaders)
+    return result("reply", "body-only fragment (no headers): read as the body of a reply in a thread");
   // In-Reply-To alone, to a thread aviso does not know, is no reply to us: a fresh message.
   const repliesTo = mail.inReplyTo !== undefined || mail.references.length > 0;
   const replySigns = [
@@ -203,24 +172,12 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
     replyHeader && own !== "" ? "quotes the earlier message below a reply header" : "",
   ].filter(Boolean);
   if (replySigns.length > 0) {
-    return {
-      ...base,
-      kind: "reply",
-      reason: [
-        `a reply (${replySigns.join(", ")}) to no known ticket: opens one so nothing is lost`,
-        ...notes,
-      ].join("; "),
-      ticketRef: null,
-      threadedBy: null,
-    };
+    return result(
+      "reply",
+      `a reply (${replySigns.join(", ")}) to no known ticket: opens one so nothing is lost`,
+    );
   }
-  return {
-    ...base,
-    kind: "new-request",
-    reason: ["new message from a person", ...notes].join("; "),
-    ticketRef: null,
-    threadedBy: null,
-  };
+  return result("new-request", "new message from a person");
 }
 
 const REPLY_SUBJECT = /^\s*(re|aw|sv|antw|r|rif|odp|vs|ref|res)\s*(\[\d+\])?\s*:/i;
