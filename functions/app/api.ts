@@ -40,6 +40,9 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
         .sort((a, b) => b.silenceBusinessHours - a.silenceBusinessHours),
     });
   }
+  if (method === "GET" && path === "/feedback") {
+    return json(200, { feedback: (await deps.store.feedback()).sort((a, b) => b.at.localeCompare(a.at)) });
+  }
   if (ticketRoute && method === "GET") {
     const ticketId = (ticketRoute[1] ?? "").toUpperCase();
     const ticket = await deps.store.loadTicket(ticketId);
@@ -155,6 +158,7 @@ function summary(ticket: Ticket, now: number) {
     lastClientMessageAt: ticket.lastClientMessageAt,
     silenceBusinessHours,
     overdue: silenceBusinessHours > calendar.hoursPerDay,
+    clientMessages: ticket.counters.clientMessages,
     timers: ticket.timers,
     ...(ticket.feedback ? { rating: ticket.feedback.rating } : {}),
   };

@@ -507,6 +507,11 @@ async function serveApi(
       response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
       response.end(JSON.stringify(value));
     };
+    if (url.pathname === "/" && request.method === "GET") {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(await readFile(join(import.meta.dirname, "../../web/index.html")));
+      return;
+    }
     if (url.pathname === "/_clock" && request.method === "GET") {
       return reply(200, {
         now: clock.now().toISOString(),

@@ -128,6 +128,9 @@ describe("npm start: the local runtime, end to end", () => {
     expect(detail.body).toMatchObject({ id: ticketId, status: "resolved" });
     expect((detail.body.timeline as unknown[]).length).toBeGreaterThan(8);
     expect((await api(runtime, "GET", "/_clock")).body.now).toMatch(/^2026-11-25T/);
+    const page = await fetch(`${runtime.urls.api}/`);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain("who is waiting");
   });
 
   it("answers bad SMTP input with an error or keeps it in quarantine, and keeps serving", async () => {
