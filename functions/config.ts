@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CalendarSpecSchema, LocaleSchema, PolicySettingsSchema } from "./core";
 
 /** Every setting of an aviso installation, validated in one place with a clear error per field. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AvisoConfigSchema } from "../functions/config";
 
 /** Everything ops set for a deployment: the app configuration plus where it lives. */

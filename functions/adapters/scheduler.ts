@@ -1,14 +1,7 @@
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  type CreateScheduleCommandInput,
-  DeleteScheduleCommand,
-  ResourceNotFoundException,
-  type SchedulerClient,
-  UpdateScheduleCommand,
-} from "@aws-sdk/client-scheduler";
+import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { TimerScheduler } from "../app/outbox";
 import type { TimerName } from "../core";
+import { type ClientSource, lazyClient } from "./ses";
 
 export interface SchedulerTarget {
   groupName: string;
@@ -26,13 +19,21 @@ export function scheduleName(ticketId: string, name: TimerName): string {
 
 /** One-time EventBridge Scheduler schedules that delete themselves after firing. */
 export class EventBridgeTimerScheduler implements TimerScheduler {
+  private readonly client: () => Promise<SchedulerClient>;
+
   constructor(
-    private readonly client: SchedulerClient,
+    client: ClientSource<SchedulerClient>,
     private readonly target: SchedulerTarget,
     private readonly timeZoneOf: (ticketId: string) => Promise<string>,
-  ) {}
+  ) {
+    this.client = lazyClient(client);
+  }
 
   async set(ticketId: string, name: TimerName, at: string): Promise<void> {
+    const { ConflictException, CreateScheduleCommand, UpdateScheduleCommand } = await import(
+      "@aws-sdk/client-scheduler"
+    );
+    const client = await this.client();
     const timeZone = await this.timeZoneOf(ticketId);
     const input: CreateScheduleCommandInput = {
       Name: scheduleName(ticketId, name),
@@ -50,16 +51,17 @@ export class EventBridgeTimerScheduler implements TimerScheduler {
       },
     };
     try {
-      await this.client.send(new CreateScheduleCommand(input));
+      await client.send(new CreateScheduleCommand(input));
     } catch (error) {
       if (!(error instanceof ConflictException)) throw error;
-      await this.client.send(new UpdateScheduleCommand(input));
+      await client.send(new UpdateScheduleCommand(input));
     }
   }
 
   async cancel(ticketId: string, name: TimerName): Promise<void> {
+    const { DeleteScheduleCommand, ResourceNotFoundException } = await import("@aws-sdk/client-scheduler");
     try {
-      await this.client.send(
+      await (await this.client()).send(
         new DeleteScheduleCommand({ Name: scheduleName(ticketId, name), GroupName: this.target.groupName }),
       );
     } catch (error) {

@@ -1,18 +1,32 @@
-import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import type { SESv2Client, SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import type { Mailer } from "../app/outbox";
+
+/** A client, or a factory that makes one on first use (keeps the SDK out of other functions' cold start). */
+export type ClientSource<T> = T | (() => Promise<T>);
+
+export function lazyClient<T extends object>(source: ClientSource<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () =>
+    (client ??= typeof source === "function" ? (source as () => Promise<T>)() : Promise.resolve(source));
+}
 
 /**
  * Sends with SESv2. SES replaces the Message-ID header, so the id it returns is what clients'
  * replies will cite: `<MessageId@email.amazonses.com>` in us-east-1, `<MessageId@<region>.amazonses.com>` elsewhere.
  */
 export class SesMailer implements Mailer {
+  private readonly client: () => Promise<SESv2Client>;
+
   constructor(
-    private readonly client: SESv2Client,
+    client: ClientSource<SESv2Client>,
     private readonly region: string,
-  ) {}
+  ) {
+    this.client = lazyClient(client);
+  }
 
   async send(input: SendEmailCommandInput): Promise<{ messageId: string }> {
-    const result = await this.client.send(new SendEmailCommand(input));
+    const { SendEmailCommand } = await import("@aws-sdk/client-sesv2");
+    const result = await (await this.client()).send(new SendEmailCommand(input));
     const domain = this.region === "us-east-1" ? "email.amazonses.com" : `${this.region}.amazonses.com`;
     return { messageId: `<${result.MessageId}@${domain}>` };
   }

@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from "luxon";
-import { z } from "zod";
+import * as z from "zod";
 
 const HOUR_MS = 3_600_000;
 const MAX_DAYS_SCANNED = 400;

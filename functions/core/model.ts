@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type CalendarSpec, CalendarSpecSchema } from "./calendar";
 import { type Locale, LocaleSchema, type Person, type TimerName } from "./events";
 

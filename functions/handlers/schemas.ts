@@ -1,5 +1,5 @@
 import { SesRecordSchema } from "@aws-lambda-powertools/parser/schemas/ses";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Powertools' SES schema, except that real SES events can lack dmarcPolicy. */
 const receipt = SesRecordSchema.shape.ses.shape.receipt.extend({
@@ -10,10 +10,3 @@ export const InboundSesRecordSchema = SesRecordSchema.extend({
 });
 export const InboundSesEventSchema = z.object({ Records: z.array(InboundSesRecordSchema).min(1) });
 export type InboundSesEvent = z.infer<typeof InboundSesEventSchema>;
-
-/** What each EventBridge Scheduler timer sends to the timers function. */
-export const TimerInputSchema = z.object({
-  ticketId: z.string().regex(/^T-\d+$/),
-  name: z.enum(["eod", "update", "reminder", "confirm-timeout"]),
-  dueAt: z.iso.datetime({ offset: true }),
-});

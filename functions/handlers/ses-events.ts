@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { applyEvent, type CoreDeps } from "../app/apply";
 
 /** What SES publishes to EventBridge for the configuration set: bounces and complaints. */

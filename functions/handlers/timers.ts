@@ -1,5 +1,5 @@
 import { applyEvent, type CoreDeps } from "../app/apply";
-import { TimerInputSchema } from "./schemas";
+import { TimerInputSchema } from "./timer-input";
 
 /** EventBridge Scheduler target: a timer fired. A timer for a state that moved on is a no-op. */
 export function makeTimersHandler(deps: () => Promise<CoreDeps>) {

@@ -1,9 +1,6 @@
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3RawMail } from "../../adapters/s3";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
@@ -42,9 +39,13 @@ async function build() {
   const store = new Store(doc, required("TABLE_NAME"));
   const bucket = required("RAW_BUCKET");
   const prefix = process.env.RAW_PREFIX ?? "inbound/";
-  const raw = new S3RawMail(new S3Client({ region }), bucket);
+  // Clients that only some functions use are loaded on first use, not at every cold start.
+  const raw = new S3RawMail(
+    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region }),
+    bucket,
+  );
   const scheduler = new EventBridgeTimerScheduler(
-    new SchedulerClient({ region }),
+    async () => new (await import("@aws-sdk/client-scheduler")).SchedulerClient({ region }),
     {
       groupName: required("SCHEDULE_GROUP"),
       targetArn: required("TIMERS_FUNCTION_ARN"),
@@ -70,7 +71,10 @@ async function build() {
     config,
     clock: systemClock,
     log,
-    mailer: new SesMailer(new SESv2Client({ region }), region),
+    mailer: new SesMailer(
+      async () => new (await import("@aws-sdk/client-sesv2")).SESv2Client({ region }),
+      region,
+    ),
     scheduler,
     ...(process.env.CONFIGURATION_SET ? { configurationSet: process.env.CONFIGURATION_SET } : {}),
     rawMail: raw,
