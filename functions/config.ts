@@ -1,5 +1,7 @@
 import * as z from "zod";
-import { CalendarSpecSchema, LocaleSchema, PolicySettingsSchema } from "./core";
+import { CalendarSpecSchema } from "./core/calendar-spec";
+import { LocaleSchema } from "./core/events";
+import { PolicySettingsSchema } from "./core/model";
 
 /** Every setting of an aviso installation, validated in one place with a clear error per field. */
 export const AvisoConfigSchema = z.object({

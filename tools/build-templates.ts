@@ -21,10 +21,14 @@ export async function buildTemplates(root = join(import.meta.dirname, "../templa
   // Source positions ("loc") only feed Handlebars' error messages; dropping them saves an object
   // per helper call at run time and a fifth of the bundle.
   const spec = (template: string, noEscape: boolean) =>
-    String(Handlebars.precompile(template, { noEscape, knownHelpersOnly: true, data: false })).replace(
-      /,"loc":\{"start":\{"line":\d+,"column":\d+\},"end":\{"line":\d+,"column":\d+\}\}/g,
-      "",
-    );
+    String(Handlebars.precompile(template, { noEscape, knownHelpersOnly: true, data: false }))
+      .replace(/,"loc":\{"start":\{"line":\d+,"column":\d+\},"end":\{"line":\d+,"column":\d+\}\}/g, "")
+      // The runtime we pin (handlebars 4.7) always provides container.lookupProperty; the fallback
+      // copy in every program function is for older runtimes.
+      .replace(
+        /container\.lookupProperty \|\| function\(parent, propertyName\) \{[^}]*\}\s*return undefined\s*\}/g,
+        "container.lookupProperty",
+      );
   for (const locale of locales) {
     const compiled: {
       name: string;
@@ -59,7 +63,8 @@ export async function buildTemplates(root = join(import.meta.dirname, "../templa
       compiled.push({
         name,
         subject,
-        html: result.html,
+        // A newline and its indentation render as one space in HTML: keep just the space.
+        html: result.html.replace(/[ \t]*\n\s*/g, " "),
         text,
         frame: name.startsWith("staff-") ? "staff" : "client",
       });

@@ -9,23 +9,9 @@ import {
 } from "../core";
 import { ConflictError, type Store } from "../store/store";
 
-export interface Clock {
-  now(): Date;
-}
+export { type Clock, consoleLogger, type Logger, systemClock } from "./clock";
 
-export const systemClock: Clock = { now: () => new Date() };
-
-export interface Logger {
-  info(message: string, data?: Record<string, unknown>): void;
-  warn(message: string, data?: Record<string, unknown>): void;
-  error(message: string, data?: Record<string, unknown>): void;
-}
-
-export const consoleLogger: Logger = {
-  info: (message, data) => console.log(JSON.stringify({ level: "INFO", message, ...data })),
-  warn: (message, data) => console.warn(JSON.stringify({ level: "WARN", message, ...data })),
-  error: (message, data) => console.error(JSON.stringify({ level: "ERROR", message, ...data })),
-};
+import type { Clock, Logger } from "./clock";
 
 export interface CoreDeps {
   store: Store;

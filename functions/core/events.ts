@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CalendarSpecSchema } from "./calendar";
+import { CalendarSpecSchema } from "./calendar-spec";
 
 export const LOCALES = ["es", "en"] as const;
 export const LocaleSchema = z.enum(LOCALES);

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { type CalendarSpec, CalendarSpecSchema } from "./calendar";
+import { type CalendarSpec, CalendarSpecSchema } from "./calendar-spec";
 import { type Locale, LocaleSchema, type Person, type TimerName } from "./events";
 
 export type TicketStatus = "open" | "resolved" | "closed";

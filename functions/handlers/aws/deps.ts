@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3RawMail } from "../../adapters/s3";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
 import { SesMailer } from "../../adapters/ses";
-import { systemClock } from "../../app/apply";
+import { systemClock } from "../../app/clock";
 import type { InboundDeps } from "../../app/inbound";
 import type { OutboxDeps } from "../../app/outbox";
 import { configFromEnv } from "../../config";
