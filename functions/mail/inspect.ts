@@ -53,33 +53,26 @@ export interface Inspection {
 /** Reads one raw mail and says what it is, which ticket it belongs to, and what it asks. Never throws. */
 export async function inspectMail(raw: Buffer | string, context: MailContext): Promise<Inspection> {
   const parsed = await parseMail(raw);
-  if (!parsed.ok) {
-    return {
-      kind: "unparseable",
-      reason: parsed.reason,
-      ticketRef: null,
-      threadedBy: null,
-      visibleText: "",
-      command: null,
-      commandError: null,
-      language: null,
-    };
-  }
+  if (!parsed.ok) return unparseable(parsed.reason);
   try {
     return await classifyMail(parsed.mail, context);
   } catch (error) {
-    return {
-      kind: "unparseable",
-      reason: `cannot read the message: ${(error as Error).message}`,
-      ticketRef: null,
-      threadedBy: null,
-      visibleText: "",
-      command: null,
-      commandError: null,
-      language: null,
-      mail: parsed.mail,
-    };
+    return unparseable(`cannot read the message: ${(error as Error).message}`, parsed.mail);
   }
+}
+
+function unparseable(reason: string, mail?: InboundMail): Inspection {
+  return {
+    kind: "unparseable",
+    reason,
+    ticketRef: null,
+    threadedBy: null,
+    visibleText: "",
+    command: null,
+    commandError: null,
+    language: null,
+    ...(mail ? { mail } : {}),
+  };
 }
 
 async function classifyMail(mail: InboundMail, context: MailContext): Promise<Inspection> {
