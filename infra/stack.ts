@@ -139,7 +139,7 @@ export class AvisoStack extends Stack {
           zoneName: config.hostedZone.name,
         })
       : undefined;
-    const identity = new ses.EmailIdentity(this, "Identity", {
+    new ses.EmailIdentity(this, "Identity", {
       identity: zone
         ? ses.Identity.publicHostedZone(zone as route53.IPublicHostedZone)
         : ses.Identity.domain(config.domain),
@@ -483,6 +483,5 @@ export class AvisoStack extends Stack {
       `AwsSolutions-IAM5[Resource::<${this.getLogicalId(timers.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       "CDK's invoke grant covers the function's versions and aliases.",
     );
-    void identity;
   }
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Handlebars from "handlebars";
 import { convert as htmlToText } from "html-to-text";
 import mjml2html from "mjml";
+import { PART_SEPARATOR } from "../functions/mail/template-parts";
 
 /**
  * Compiles every templates/<locale>/<name>.mjml once into precompiled Handlebars (HTML escaped,
@@ -88,7 +89,7 @@ export async function buildTemplates(root = join(import.meta.dirname, "../templa
       // runtime is paid once. Subject and text mustaches become triple-stash, so they stay unescaped.
       const unescaped = (template: string) =>
         template.replace(/\{\{(?![#/{!>^]|else\b)\s*([^}]+?)\s*\}\}/g, "{{{$1}}}");
-      const whole = [middle, unescaped(c.subject), unescaped(c.text)].join(SUBJECT_SEPARATOR);
+      const whole = [middle, unescaped(c.subject), unescaped(c.text)].join(PART_SEPARATOR);
       const dates = ["eta", "previousEta", "dueAt"].filter((field) =>
         new RegExp(`\\{\\{[#/]?(if )?${field}\\b`).test(whole),
       );
@@ -107,9 +108,6 @@ export async function buildTemplates(root = join(import.meta.dirname, "../templa
   );
   return count;
 }
-
-/** Must equal SEPARATOR in functions/mail/render.ts. */
-export const SUBJECT_SEPARATOR = "\u2063\u2063aviso-subject-end\u2063\u2063";
 
 /**
  * The HTML all templates of a frame share at the start and at the end (head, styles, header,

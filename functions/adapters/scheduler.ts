@@ -1,6 +1,7 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { TimerScheduler } from "../app/outbox";
 import type { TimerName } from "../core";
+import { pad2, zonedParts } from "../core/zoned";
 import { type ClientSource, lazyClient } from "./ses";
 
 export interface SchedulerTarget {
@@ -72,16 +73,7 @@ export class EventBridgeTimerScheduler implements TimerScheduler {
 
 /** "2026-11-24T17:00:00" in the given zone: the form Scheduler's at() takes. */
 export function localDateTime(instant: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(new Date(instant));
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
-  return `${part("year")}-${part("month")}-${part("day")}T${part("hour")}:${part("minute")}:${part("second")}`;
+  const p = zonedParts(instant, timeZone);
+  if (!p) throw new Error(`not an instant: ${instant}`);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}`;
 }

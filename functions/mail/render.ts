@@ -1,7 +1,9 @@
 import Handlebars from "handlebars/runtime";
 import { precompiled } from "../../templates/generated/templates";
 import type { ClientTemplate, Locale, MessageData, StaffTemplate } from "../core";
+import { pad2, zonedParts } from "../core/zoned";
 import { REPLY_ABOVE_MARKER } from "./quotes";
+import { PART_SEPARATOR } from "./template-parts";
 
 export interface RenderedMail {
   subject: string;
@@ -18,9 +20,6 @@ interface LocaleTemplates {
 /** A runtime of our own with only the helpers the templates use: less setup on every render. */
 const runtime = Handlebars.create();
 for (const unused of ["log", "lookup", "with", "unless"]) runtime.unregisterHelper(unused);
-
-/** Separates the HTML, the subject and the text in one rendering (see tools/build-templates.ts). */
-const SEPARATOR = "\u2063\u2063aviso-subject-end\u2063\u2063";
 
 interface Compiled {
   parts: (context: object) => string;
@@ -72,10 +71,10 @@ export function renderMessage(
     if (value) context[field] = formatInstant(value, locale, options.timeZone);
   }
   const parts = render.parts(context);
-  const first = parts.indexOf(SEPARATOR);
-  const second = parts.indexOf(SEPARATOR, first + SEPARATOR.length);
-  const subject = parts.slice(first + SEPARATOR.length, second);
-  const text = parts.slice(second + SEPARATOR.length);
+  const first = parts.indexOf(PART_SEPARATOR);
+  const second = parts.indexOf(PART_SEPARATOR, first + PART_SEPARATOR.length);
+  const subject = parts.slice(first + PART_SEPARATOR.length, second);
+  const text = parts.slice(second + PART_SEPARATOR.length);
   return {
     subject: (/[\r\n\t]/.test(subject) ? subject.replace(/[\r\n\t]+/g, " ") : subject).trim().slice(0, 250),
     html: render.before + parts.slice(0, first) + render.after,
@@ -145,7 +144,6 @@ class RenderContext {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const NAMES: Record<Locale, { days: string[]; months: string[] }> = {
   es: {
     days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
@@ -185,28 +183,12 @@ const NAMES: Record<Locale, { days: string[]; months: string[] }> = {
 
 /** "martes 24 de noviembre a las 17:00" / "Tuesday 24 November at 17:00", in the reader's zone. */
 export function formatInstant(instant: string, locale: Locale, timeZone: string): string {
-  const date = new Date(instant);
-  if (Number.isNaN(date.getTime())) return instant;
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    // Numeric parts in a fixed shape ("2026-11-24, 17:00") are cheap to get and to read.
-    formatter = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const [year, month, day, hour, minute] = formatter.format(date).match(/\d+/g)?.map(Number) ?? [];
-  if (year === undefined || month === undefined || day === undefined) return instant;
+  const p = zonedParts(instant, timeZone);
+  if (!p) return instant;
   const names = NAMES[locale];
-  const weekday = names.days[new Date(Date.UTC(year, month - 1, day)).getUTCDay()];
-  const time = `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`;
+  const weekday = names.days[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()];
+  const time = `${pad2(p.hour)}:${pad2(p.minute)}`;
   return locale === "es"
-    ? `${weekday} ${day} de ${names.months[month - 1]} a las ${time}`
-    : `${weekday} ${day} ${names.months[month - 1]} at ${time}`;
+    ? `${weekday} ${p.day} de ${names.months[p.month - 1]} a las ${time}`
+    : `${weekday} ${p.day} ${names.months[p.month - 1]} at ${time}`;
 }

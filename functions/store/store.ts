@@ -8,7 +8,9 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
+  type ScanCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -59,6 +61,14 @@ export interface TimelineEntry {
   type: string;
   summary: string;
   data?: Record<string, unknown>;
+}
+
+export interface FeedbackEntry {
+  ticketId: string;
+  rating: number;
+  comment?: string;
+  idea?: string;
+  at: string;
 }
 
 export interface QuarantineEntry {
@@ -215,32 +225,46 @@ export class Store {
   }
 
   async timeline(ticketId: string): Promise<TimelineEntry[]> {
-    const entries: TimelineEntry[] = [];
+    const items = await this.queryAll({
+      KeyConditionExpression: "PK = :pk AND begins_with(SK, :ev)",
+      ExpressionAttributeValues: { ":pk": `TICKET#${ticketId}`, ":ev": "EV#" },
+    });
+    return items.map((item) => item.entry as TimelineEntry);
+  }
+
+  /** Every item a query matches, page after page. */
+  private async queryAll(input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">) {
+    const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :ev)",
-          ExpressionAttributeValues: { ":pk": `TICKET#${ticketId}`, ":ev": "EV#" },
-          ExclusiveStartKey: start,
-        }),
+        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
       );
-      for (const item of page.Items ?? []) entries.push(item.entry as TimelineEntry);
+      items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
-    return entries;
+    return items;
+  }
+
+  /** Every item a scan matches, page after page. */
+  private async scanAll(input: Omit<ScanCommandInput, "TableName" | "ExclusiveStartKey">) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   async outbox(ticketId: string): Promise<OutboxItem[]> {
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "PK = :pk AND begins_with(SK, :out)",
-        ExpressionAttributeValues: { ":pk": `TICKET#${ticketId}`, ":out": "OUT#" },
-      }),
-    );
-    return (page.Items ?? []) as OutboxItem[];
+    return (await this.queryAll({
+      KeyConditionExpression: "PK = :pk AND begins_with(SK, :out)",
+      ExpressionAttributeValues: { ":pk": `TICKET#${ticketId}`, ":out": "OUT#" },
+    })) as unknown as OutboxItem[];
   }
 
   /**
@@ -309,21 +333,11 @@ export class Store {
 
   /** Effects not yet performed, oldest first (for the sweeper that retries what a crash left). */
   async pendingOutbox(): Promise<OutboxItem[]> {
-    const items: OutboxItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: "begins_with(SK, :out) AND #status <> :done",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":out": "OUT#", ":done": "done" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as OutboxItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = (await this.scanAll({
+      FilterExpression: "begins_with(SK, :out) AND #status <> :done",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":out": "OUT#", ":done": "done" },
+    })) as unknown as OutboxItem[];
     return items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -420,14 +434,10 @@ export class Store {
   }
 
   async quarantined(): Promise<QuarantineEntry[]> {
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "PK = :pk",
-        ExpressionAttributeValues: { ":pk": "QUARANTINE" },
-      }),
-    );
-    return (page.Items ?? []) as QuarantineEntry[];
+    return (await this.queryAll({
+      KeyConditionExpression: "PK = :pk",
+      ExpressionAttributeValues: { ":pk": "QUARANTINE" },
+    })) as unknown as QuarantineEntry[];
   }
 
   async recordFeedback(
@@ -449,23 +459,11 @@ export class Store {
     );
   }
 
-  async feedback(): Promise<
-    { ticketId: string; rating: number; comment?: string; idea?: string; at: string }[]
-  > {
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "PK = :pk",
-        ExpressionAttributeValues: { ":pk": "FEEDBACK" },
-      }),
-    );
-    return (page.Items ?? []) as {
-      ticketId: string;
-      rating: number;
-      comment?: string;
-      idea?: string;
-      at: string;
-    }[];
+  async feedback(): Promise<FeedbackEntry[]> {
+    return (await this.queryAll({
+      KeyConditionExpression: "PK = :pk",
+      ExpressionAttributeValues: { ":pk": "FEEDBACK" },
+    })) as unknown as FeedbackEntry[];
   }
 
   /** Flags an address that bounced or complained: no more automatic mail to it. */
@@ -487,21 +485,11 @@ export class Store {
 
   /** Every ticket (small installations and the local runtime; the stack adds no index for this yet). */
   async listTickets(): Promise<Ticket[]> {
-    const tickets: Ticket[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: "SK = :meta AND begins_with(PK, :ticket)",
-          ExpressionAttributeValues: { ":meta": "META", ":ticket": "TICKET#" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) tickets.push(item.ticket as Ticket);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return tickets;
+    const items = await this.scanAll({
+      FilterExpression: "SK = :meta AND begins_with(PK, :ticket)",
+      ExpressionAttributeValues: { ":meta": "META", ":ticket": "TICKET#" },
+    });
+    return items.map((item) => item.ticket as Ticket);
   }
 }
 
