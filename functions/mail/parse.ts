@@ -1,5 +1,5 @@
 import { convert as htmlToText } from "html-to-text";
-import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
+import PostalMime, { type Email, type Address as PostalAddress } from "postal-mime";
 
 export interface Address {
   address: string;
@@ -43,10 +43,9 @@ export async function parseMail(raw: Buffer | string): Promise<ParseResult> {
   const firstLine = head.replace(/^\s+/, "").split(/\r?\n/, 1)[0] ?? "";
   if (!looksLikeMessage(head, firstLine)) return { ok: true, mail: bodyOnly(buffer) };
   try {
-    const parsed = await simpleParser(buffer, {
-      skipImageLinks: true,
-      maxHtmlLengthToParse: MAX_HTML_TO_PARSE,
-    });
+    const { raw: unflowed, flowed } = withoutFlowedFormat(buffer);
+    const parsed = await PostalMime.parse(unflowed, { attachmentEncoding: "arraybuffer" });
+    if (flowed && parsed.text) parsed.text = decodeFlowed(parsed.text, flowed.delsp);
     const mail = fromParsed(parsed, buffer.length);
     if (mail.text.trim() === "" && mail.attachments.length === 0) mail.text = rawBodyText(buffer);
     return { ok: true, mail };
@@ -66,6 +65,42 @@ function rawBodyText(buffer: Buffer): string {
   const body = raw.slice(start).replace(/^(--[^\n]*|[\w-]+:[^\n]*)$/gm, "");
   const text = /<(html|body|p|div|br)\b/i.test(body) ? htmlToText(body, { wordwrap: false }) : body;
   return text.replace(/\r\n/g, "\n").trim();
+}
+
+const FLOWED_CONTENT_TYPE = /^content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/gim;
+
+/**
+ * The parser joins format=flowed lines across quote depths ("> Hi " + "Hello" becomes "> Hi Hello"),
+ * which buries the client's words in the quote. So the parser is told the text is fixed and the
+ * flowed lines are joined here, as RFC 3676 §4.5 says: never across a change of quote depth.
+ */
+function withoutFlowedFormat(buffer: Buffer): { raw: Buffer; flowed?: { delsp: boolean } } {
+  const latin1 = buffer.toString("latin1");
+  if (!/format\s*=\s*"?flowed/i.test(latin1)) return { raw: buffer };
+  let flowed: { delsp: boolean } | undefined;
+  const rewritten = latin1.replace(FLOWED_CONTENT_TYPE, (header) => {
+    if (!/format\s*=\s*"?flowed"?/i.test(header)) return header;
+    flowed ??= { delsp: /delsp\s*=\s*"?yes/i.test(header) };
+    return header.replace(/format\s*=\s*"?flowed"?/i, "format=fixed");
+  });
+  return flowed ? { raw: Buffer.from(rewritten, "latin1"), flowed } : { raw: buffer };
+}
+
+export function decodeFlowed(text: string, delsp: boolean): string {
+  const out: string[] = [];
+  let previous: { depth: number; soft: boolean } | undefined;
+  for (const rawLine of text.split(/\r?\n/)) {
+    const depth = /^>*/.exec(rawLine)?.[0].length ?? 0;
+    let line = rawLine.slice(depth);
+    if (line.startsWith(" ")) line = line.slice(1);
+    const isSignature = line === "-- ";
+    const soft = !isSignature && line.endsWith(" ");
+    if (soft && delsp) line = line.slice(0, -1);
+    if (previous?.soft && previous.depth === depth) out[out.length - 1] += line;
+    else out.push(`${depth > 0 ? `${">".repeat(depth)} ` : ""}${line}`);
+    previous = { depth, soft };
+  }
+  return out.join("\n");
 }
 
 const STANDARD_HEADER =
@@ -98,25 +133,28 @@ function bodyOnly(buffer: Buffer): InboundMail {
   };
 }
 
-function fromParsed(parsed: ParsedMail, rawSize: number): InboundMail {
+function fromParsed(parsed: Email, rawSize: number): InboundMail {
   const headers = new Map<string, string>();
   for (const line of parsed.headerLines) {
     const name = line.key.toLowerCase();
-    const value = line.line.slice(line.line.indexOf(":") + 1).trim();
+    const value = line.line
+      .slice(line.line.indexOf(":") + 1)
+      .replace(/\r?\n[ \t]+/g, " ")
+      .trim();
     headers.set(name, headers.has(name) ? `${headers.get(name)}\n${value}` : value);
   }
   const contentType =
     (headers.get("content-type") ?? "text/plain").split(";")[0]?.trim().toLowerCase() ?? "text/plain";
-  const references = Array.isArray(parsed.references)
-    ? parsed.references
-    : parsed.references
-      ? parsed.references.split(/\s+/)
-      : [];
-  const from = firstAddress(parsed.from);
-  const replyTo = firstAddress(parsed.replyTo);
+  const references = (parsed.references ?? "").split(/\s+/);
+  const from = addresses(parsed.from ? [parsed.from] : [])[0];
+  const replyTo = addresses(parsed.replyTo)[0];
+  const date = parsed.date ? new Date(parsed.date) : undefined;
+  const html = typeof parsed.html === "string" ? parsed.html : undefined;
+  const text =
+    parsed.text ?? (html && html.length <= MAX_HTML_TO_PARSE ? htmlToText(html, { wordwrap: false }) : "");
   return {
     hasHeaders: true,
-    ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
+    ...(parsed.messageId ? { messageId: parsed.messageId.trim() } : {}),
     ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo.trim() } : {}),
     references: references.filter(Boolean),
     ...(from ? { from } : {}),
@@ -124,34 +162,29 @@ function fromParsed(parsed: ParsedMail, rawSize: number): InboundMail {
     cc: addresses(parsed.cc),
     ...(replyTo ? { replyTo } : {}),
     subject: (parsed.subject ?? "").replace(/\s+/g, " ").trim(),
-    ...(parsed.date && !Number.isNaN(parsed.date.getTime()) ? { date: parsed.date.toISOString() } : {}),
+    ...(date && !Number.isNaN(date.getTime()) ? { date: date.toISOString() } : {}),
     headers,
-    text: (parsed.text ?? "").replace(/\r\n/g, "\n"),
-    ...(typeof parsed.html === "string" ? { html: parsed.html } : {}),
+    text: text.replace(/\r\n/g, "\n"),
+    ...(html !== undefined ? { html } : {}),
     contentType,
     attachments: parsed.attachments.map((a) => ({
       ...(a.filename ? { filename: a.filename } : {}),
-      contentType: a.contentType,
-      size: a.size,
+      contentType: a.mimeType,
+      size: typeof a.content === "string" ? a.content.length : a.content.byteLength,
     })),
     rawSize,
   };
 }
 
-function addresses(field: AddressObject | AddressObject[] | undefined): Address[] {
-  const objects = field ? (Array.isArray(field) ? field : [field]) : [];
+function addresses(entries: PostalAddress[] | undefined): Address[] {
   const found: Address[] = [];
-  const visit = (entries: AddressObject["value"]) => {
-    for (const entry of entries) {
+  const visit = (list: PostalAddress[]) => {
+    for (const entry of list) {
       if (entry.group) visit(entry.group);
       else if (entry.address)
         found.push({ address: entry.address.toLowerCase(), ...(entry.name ? { name: entry.name } : {}) });
     }
   };
-  for (const object of objects) visit(object.value);
+  visit(entries ?? []);
   return found;
-}
-
-function firstAddress(field: AddressObject | AddressObject[] | undefined): Address | undefined {
-  return addresses(field)[0];
 }

@@ -3,6 +3,7 @@ import { parseCommand } from "../../functions/mail/commands";
 import { inspectMail, type MailContext } from "../../functions/mail/inspect";
 import { replyIntent } from "../../functions/mail/intent";
 import { detectLanguage } from "../../functions/mail/language";
+import { decodeFlowed, parseMail } from "../../functions/mail/parse";
 import { replyAddress, ticketSignature } from "../../functions/mail/thread";
 
 const context: MailContext = {
@@ -291,5 +292,54 @@ describe("language", () => {
     expect(detectLanguage("Hola, no puedo enviar correo desde el móvil")).toBe("es");
     expect(detectLanguage("Hello, I cannot send mail from my phone")).toBe("en");
     expect(detectLanguage("")).toBeUndefined();
+  });
+});
+
+describe("MIME details the parser leaves to aviso", () => {
+  it("joins format=flowed lines, but never across a change of quote depth (RFC 3676 §4.5)", async () => {
+    const raw = [
+      "From: Ana <ana@cliente.es>",
+      "To: soporte@aviso.example",
+      "Subject: Re: [#T-1001] impresora",
+      "Message-ID: <flowed@cliente.es>",
+      'Content-Type: text/plain; charset="utf-8"; format=flowed',
+      "",
+      "La impresora ya ",
+      "imprime, ",
+      "gracias.",
+      "-- ",
+      "Ana",
+      "",
+      "El lun, Soporte escribió:",
+      "> Hola ",
+      "Esto no es cita.",
+      "",
+    ].join("\r\n");
+    const parsed = await parseMail(raw);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.mail.text.split("\n").slice(0, 5)).toEqual([
+      "La impresora ya imprime, gracias.",
+      "-- ",
+      "Ana",
+      "",
+      "El lun, Soporte escribió:",
+    ]);
+    expect(parsed.mail.text).toContain("> Hola \nEsto no es cita.");
+  });
+
+  it("removes the folding space of delsp=yes", () => {
+    expect(decodeFlowed("gra \r\ncias.\r\n>> dos \r\n>> citas", true)).toBe("gracias.\n>> doscitas");
+  });
+
+  it("turns an HTML-only mail into text, entities decoded and scripts dropped", async () => {
+    const raw = Buffer.from(
+      "From: a@cliente.es\r\nTo: soporte@aviso.example\r\nSubject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hola &amp; <b>adiós</b></p><div>línea<br>tercera</div><script>alert(1)</script>",
+      "utf8",
+    );
+    const parsed = await parseMail(raw);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.mail.text).toContain("Hola & adiós");
+    expect(parsed.mail.text).toContain("línea\ntercera");
+    expect(parsed.mail.text).not.toContain("alert");
   });
 });
