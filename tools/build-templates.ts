@@ -5,6 +5,14 @@ import { convert as htmlToText } from "html-to-text";
 import mjml2html from "mjml";
 import { PART_SEPARATOR } from "../functions/mail/template-parts";
 
+export const TEXT_OPTIONS = {
+  wordwrap: 100,
+  selectors: [
+    { selector: "a", options: { hideLinkHrefIfSameAsText: true } },
+    { selector: "img", format: "skip" },
+  ],
+};
+
 /**
  * Compiles every templates/<locale>/<name>.mjml once into precompiled Handlebars (HTML escaped,
  * plus a text version), so nothing parses MJML at run time. Writes templates/generated/templates.ts.
@@ -53,13 +61,7 @@ export async function buildTemplates(root = join(import.meta.dirname, "../templa
         /<div style="display:none;font-size:1px;[^"]*">[\s\S]*?<\/div>/,
         "",
       );
-      const text = htmlToText(visibleHtml, {
-        wordwrap: 100,
-        selectors: [
-          { selector: "a", options: { hideLinkHrefIfSameAsText: true } },
-          { selector: "img", format: "skip" },
-        ],
-      });
+      const text = htmlToText(visibleHtml, TEXT_OPTIONS);
       const name = file.replace(/\.mjml$/, "");
       compiled.push({
         name,
@@ -104,9 +106,25 @@ export async function buildTemplates(root = join(import.meta.dirname, "../templa
   await mkdir(join(root, "generated"), { recursive: true });
   await writeFile(
     join(root, "generated", "templates.ts"),
-    `// @ts-nocheck\n/* biome-ignore-all lint: generated */\n${out.join("\n")}`,
+    `// @ts-nocheck\n/* biome-ignore-all lint: generated */\n${hoistRepeatedStrings(out.join("\n"))}`,
   );
   return count;
+}
+
+/**
+ * MJML repeats the same long runs of table markup between sections, and Handlebars turns each run into
+ * a string literal: a literal of 200+ characters that occurs more than once is declared once and
+ * referred to by name (about a tenth of the outbox Lambda).
+ */
+export function hoistRepeatedStrings(code: string): string {
+  const literal = /"(?:[^"\\\n]|\\.){200,}"/g;
+  const counts = new Map<string, number>();
+  for (const match of code.matchAll(literal)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+  const names = new Map<string, string>();
+  for (const [value, count] of counts) if (count > 1) names.set(value, `S${names.size}`);
+  if (names.size === 0) return code;
+  const declarations = [...names].map(([value, name]) => `const ${name} = ${value};`);
+  return [...declarations, code.replace(literal, (value) => names.get(value) ?? value)].join("\n");
 }
 
 /**
