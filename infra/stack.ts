@@ -24,7 +24,7 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import type { Construct } from "constructs";
-import { policySettings } from "../functions/core";
+import { CLIENT_TEMPLATES, policySettings } from "../functions/core";
 import { expandHolidays } from "../functions/core/holidays";
 import { TTL_ATTRIBUTE, tableDefinition } from "../functions/store/store";
 import type { DeployConfig } from "./config";
@@ -37,6 +37,70 @@ export interface AvisoStackProps extends StackProps {
 }
 
 /** Everything of DESIGN §2 on AWS: mail in and out, the table with its outbox, timers, API, alarms. */
+/** The support lead's figures (the EMF the handlers write through Powertools, namespace "aviso"). */
+function leadViewWidgets(): cloudwatch.IWidget[][] {
+  const metric = (metricName: string, statistic: string, label: string, kind?: string) =>
+    new cloudwatch.Metric({
+      namespace: "aviso",
+      metricName,
+      statistic,
+      label,
+      period: Duration.days(1),
+      dimensionsMap: kind ? { service: "aviso", kind } : { service: "aviso" },
+    });
+  return [
+    [
+      new cloudwatch.GraphWidget({
+        title: "Longest silence before a client message (business hours)",
+        left: [
+          metric("SilenceBusinessHours", "Maximum", "longest"),
+          metric("SilenceBusinessHours", "p90", "p90"),
+        ],
+        leftAnnotations: [{ value: 9, label: "one business day", color: "#d13212" }],
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Time to acknowledgement (s)",
+        left: [
+          metric("TimeToAcknowledgementSeconds", "p50", "p50"),
+          metric("TimeToAcknowledgementSeconds", "p95", "p95"),
+        ],
+      }),
+    ],
+    [
+      new cloudwatch.GraphWidget({
+        title: "Time to diagnosis and to resolution (business hours)",
+        left: [
+          metric("TimeToDiagnosisBusinessHours", "Average", "diagnosis, average"),
+          metric("TimeToDiagnosisBusinessHours", "p90", "diagnosis, p90"),
+          metric("TimeToResolutionBusinessHours", "Average", "resolution, average"),
+          metric("TimeToResolutionBusinessHours", "p90", "resolution, p90"),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Client messages sent, by kind",
+        stacked: true,
+        left: CLIENT_TEMPLATES.map((kind) => metric("ClientMessagesSent", "Sum", kind, kind)),
+      }),
+    ],
+    [
+      new cloudwatch.GraphWidget({
+        title: "Opened, escalated, reopened",
+        left: [
+          metric("TicketsOpened", "Sum", "opened"),
+          metric("Escalations", "Sum", "escalations"),
+          metric("Reopenings", "Sum", "reopenings"),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Ratings (1–5)",
+        left: [metric("Rating", "Average", "average rating")],
+        right: [metric("Rating", "SampleCount", "ratings")],
+        leftYAxis: { min: 1, max: 5 },
+      }),
+    ],
+  ];
+}
+
 export class AvisoStack extends Stack {
   readonly table: dynamodb.Table;
   readonly functions: Record<
@@ -429,6 +493,7 @@ export class AvisoStack extends Stack {
           }),
           new cloudwatch.GraphWidget({ title: "Outbox duration (ms)", left: [outbox.metricDuration()] }),
         ],
+        ...leadViewWidgets(),
       ],
     });
 

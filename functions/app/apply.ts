@@ -6,18 +6,20 @@ import {
   parseEvent,
   policySettings,
   type TicketEvent,
+  ticketMetrics,
 } from "../core";
 import { ConflictError, type Store } from "../store/store";
 
-export { type Clock, consoleLogger, type Logger, systemClock } from "./clock";
+export { type Clock, consoleLogger, type Logger, type Metrics, noMetrics, systemClock } from "./clock";
 
-import type { Clock, Logger } from "./clock";
+import type { Clock, Logger, Metrics } from "./clock";
 
 export interface CoreDeps {
   store: Store;
   config: AvisoConfig;
   clock: Clock;
   log: Logger;
+  metrics?: Metrics;
 }
 
 export function settingsOf(config: AvisoConfig): PolicySettings {
@@ -52,6 +54,7 @@ export async function applyEvent(deps: CoreDeps, input: TicketEvent | unknown): 
     }
     try {
       await deps.store.commit(ticket, decision, event, now);
+      deps.metrics?.record(ticketMetrics(ticket, decision.ticket, now));
       deps.log.info("event applied", {
         ticketId: event.ticketId,
         eventId: event.id,

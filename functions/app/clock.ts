@@ -1,8 +1,17 @@
+import type { MetricPoint } from "../core/metrics";
+
 export interface Clock {
   now(): Date;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Where handlers report figures (CloudWatch EMF on AWS, nowhere locally unless a test listens). */
+export interface Metrics {
+  record(points: MetricPoint[]): void;
+}
+
+export const noMetrics: Metrics = { record: () => {} };
 
 export interface Logger {
   info(message: string, data?: Record<string, unknown>): void;

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
-import type { Effect, Person, TimerName } from "../core";
+import type { Effect, MetricPoint, Person, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
@@ -83,7 +83,9 @@ async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Prom
         timeZone,
         feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret),
       });
-      return sendTo(deps, ticketId, [effect.to], rendered, effect.automatic, true);
+      const result = await sendTo(deps, ticketId, [effect.to], rendered, effect.automatic, true);
+      recordSent(deps, result, effect.template, "ClientMessagesSent", ticket?.openedAt);
+      return result;
     }
     case "notify":
     case "call-task": {
@@ -94,7 +96,9 @@ async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Prom
       const rendered = renderMessage(config.defaultLocale, `staff-${template}`, effect.data, {
         timeZone: config.technicianTimeZone,
       });
-      return sendTo(deps, ticketId, recipients, rendered, true, false);
+      const result = await sendTo(deps, ticketId, recipients, rendered, true, false);
+      recordSent(deps, result, template, "StaffMessagesSent");
+      return result;
     }
   }
 }
@@ -162,6 +166,29 @@ async function sendTo(
   await deps.store.indexMessage(messageId, ticketId, now);
   if (clientThread) await deps.store.appendThread(ticketId, messageId);
   return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;
+}
+
+function recordSent(
+  deps: OutboxDeps,
+  result: string,
+  template: string,
+  name: "ClientMessagesSent" | "StaffMessagesSent",
+  openedAt?: string,
+) {
+  if (!deps.metrics) return;
+  if (result.startsWith("not sent"))
+    deps.metrics.record([
+      { name: "MailSuppressed", unit: "Count", value: 1, dimensions: { kind: template } },
+    ]);
+  if (!result.startsWith("sent ")) return;
+  const points: MetricPoint[] = [{ name, unit: "Count", value: 1, dimensions: { kind: template } }];
+  if (template === "acknowledgement" && openedAt)
+    points.push({
+      name: "TimeToAcknowledgementSeconds",
+      unit: "Seconds",
+      value: Math.max(0, (deps.clock.now().getTime() - Date.parse(openedAt)) / 1000),
+    });
+  deps.metrics.record(points);
 }
 
 /** A signed link to the feedback page of one ticket: nobody can rate another's ticket. */

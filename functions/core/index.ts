@@ -1,4 +1,5 @@
 export * from "./calendar";
 export * from "./events";
+export * from "./metrics";
 export * from "./model";
 export * from "./policy";

@@ -140,6 +140,19 @@ describe("the stack", () => {
   it("alarms on dead letters and errors, and has a dashboard", () => {
     expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm")).length).toBeGreaterThanOrEqual(7);
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    // The lead's figures, read from the EMF the handlers write (namespace "aviso").
+    const dashboard = JSON.stringify(Object.values(template.findResources("AWS::CloudWatch::Dashboard"))[0]);
+    for (const figure of [
+      "SilenceBusinessHours",
+      "TimeToAcknowledgementSeconds",
+      "TimeToDiagnosisBusinessHours",
+      "TimeToResolutionBusinessHours",
+      "ClientMessagesSent",
+      "Escalations",
+      "Reopenings",
+      "Rating",
+    ])
+      expect(dashboard).toContain(`\\"aviso\\",\\"${figure}\\"`);
     template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
       RouteKey: "POST /tickets/{id}/events",
       AuthorizationType: "AWS_IAM",

@@ -1,7 +1,9 @@
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import { Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { powertoolsMetrics } from "../../adapters/metrics";
 import { S3RawMail } from "../../adapters/s3";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
 import { SesMailer } from "../../adapters/ses";
@@ -13,6 +15,8 @@ import { Store } from "../../store/store";
 import type { RawMailSource } from "../inbound-email";
 
 export const logger = new PowertoolsLogger({ serviceName: "aviso" });
+/** The figures of DESIGN's lead view, as EMF in namespace "aviso" (the stack's dashboard reads them). */
+export const metrics = powertoolsMetrics(new PowertoolsMetrics({ namespace: "aviso", serviceName: "aviso" }));
 
 function required(name: string): string {
   const value = process.env[name];
@@ -71,6 +75,7 @@ async function build() {
     config,
     clock: systemClock,
     log,
+    metrics,
     mailer: new SesMailer(
       async () => new (await import("@aws-sdk/client-sesv2")).SESv2Client({ region }),
       region,

@@ -1,4 +1,5 @@
+import { publishingMetrics } from "../../adapters/metrics";
 import { makeInboundEmailHandler } from "../inbound-email";
-import { awsDeps } from "./deps";
+import { awsDeps, metrics } from "./deps";
 
-export const handler = makeInboundEmailHandler(awsDeps);
+export const handler = publishingMetrics(makeInboundEmailHandler(awsDeps), metrics);

@@ -1,4 +1,5 @@
+import { publishingMetrics } from "../../adapters/metrics";
 import { makeOutboxHandler } from "../outbox";
-import { awsDeps } from "./deps";
+import { awsDeps, metrics } from "./deps";
 
-export const handler = makeOutboxHandler(awsDeps);
+export const handler = publishingMetrics(makeOutboxHandler(awsDeps), metrics);

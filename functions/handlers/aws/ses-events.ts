@@ -1,4 +1,5 @@
+import { publishingMetrics } from "../../adapters/metrics";
 import { makeSesEventsHandler } from "../ses-events";
-import { awsDeps } from "./deps";
+import { awsDeps, metrics } from "./deps";
 
-export const handler = makeSesEventsHandler(awsDeps);
+export const handler = publishingMetrics(makeSesEventsHandler(awsDeps), metrics);

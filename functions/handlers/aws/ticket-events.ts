@@ -1,4 +1,5 @@
+import { publishingMetrics } from "../../adapters/metrics";
 import { makeTicketEventsHandler } from "../ticket-events";
-import { awsDeps } from "./deps";
+import { awsDeps, metrics } from "./deps";
 
-export const handler = makeTicketEventsHandler(awsDeps);
+export const handler = publishingMetrics(makeTicketEventsHandler(awsDeps), metrics);

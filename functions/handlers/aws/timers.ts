@@ -1,4 +1,5 @@
+import { publishingMetrics } from "../../adapters/metrics";
 import { makeTimersHandler } from "../timers";
-import { awsDeps } from "./deps";
+import { awsDeps, metrics } from "./deps";
 
-export const handler = makeTimersHandler(awsDeps);
+export const handler = publishingMetrics(makeTimersHandler(awsDeps), metrics);
