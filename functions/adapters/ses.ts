@@ -27,7 +27,12 @@ export class SesMailer implements Mailer {
   async send(input: SendEmailCommandInput): Promise<{ messageId: string }> {
     const { SendEmailCommand } = await import("@aws-sdk/client-sesv2");
     const result = await (await this.client()).send(new SendEmailCommand(input));
-    const domain = this.region === "us-east-1" ? "email.amazonses.com" : `${this.region}.amazonses.com`;
-    return { messageId: `<${result.MessageId}@${domain}>` };
+    return { messageId: sesMessageIdHeader(result.MessageId ?? "", this.region) };
   }
+}
+
+/** The Message-ID header SES gives a mail, from the id its API and its events report. */
+export function sesMessageIdHeader(sesMessageId: string, region: string): string {
+  const domain = region === "us-east-1" ? "email.amazonses.com" : `${region}.amazonses.com`;
+  return `<${sesMessageId}@${domain}>`;
 }

@@ -4,7 +4,7 @@ import type { Effect, MetricPoint, Person, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
-import type { OutboxItem } from "../store/store";
+import { OUTBOX_LEASE_SECONDS, type OutboxItem } from "../store/store";
 import type { CoreDeps } from "./apply";
 
 export interface Mailer {
@@ -18,8 +18,17 @@ export interface TimerScheduler {
   cancel(ticketId: string, name: TimerName): Promise<void>;
 }
 
+/**
+ * What the mail system says it accepted, by outbox effect: on AWS the SES Send events the ses-events
+ * function records; locally the local SES server's store. Asked only when an attempt was interrupted.
+ */
+export interface SentLedger {
+  sentMessageId(ticketId: string, effectId: string): Promise<string | undefined>;
+}
+
 export interface OutboxDeps extends CoreDeps {
   mailer: Mailer;
+  sentLedger?: SentLedger;
   scheduler: TimerScheduler;
   /** SES configuration set whose events report bounces and complaints. */
   configurationSet?: string;
@@ -37,8 +46,28 @@ export async function performOutboxItem(
   deps: OutboxDeps,
   item: OutboxItem,
 ): Promise<"done" | "already-done"> {
-  if (!(await deps.store.claimOutboxItem(item.ticketId, item.effect.id, deps.clock.now())))
-    return "already-done";
+  const claim = await deps.store.claimOutboxItem(item.ticketId, item.effect.id, deps.clock.now());
+  if (!claim) return "already-done";
+  // A claim that outlived its lease means an attempt died mid-way: perhaps after the mail was
+  // accepted and before it was marked done. Sending again would be a duplicate, so ask first.
+  if (claim === "expired" && item.effect.kind !== "set-timer" && item.effect.kind !== "cancel-timer") {
+    const messageId = await deps.sentLedger?.sentMessageId(item.ticketId, item.effect.id);
+    if (messageId) {
+      const now = deps.clock.now();
+      await deps.store.indexMessage(messageId, item.ticketId, now);
+      const thread = await deps.store.thread(item.ticketId);
+      if (item.effect.kind === "send-client" && !thread.includes(messageId))
+        await deps.store.appendThread(item.ticketId, messageId);
+      const result = `sent ${messageId} (confirmed by the mail system after an interrupted attempt)`;
+      await deps.store.completeOutboxItem(item.ticketId, item.effect.id, result, now);
+      deps.log.warn("interrupted send found already accepted; not sent again", {
+        ticketId: item.ticketId,
+        effectId: item.effect.id,
+        messageId,
+      });
+      return "done";
+    }
+  }
   let result: string;
   try {
     result = await perform(deps, item.ticketId, item.effect);
@@ -83,7 +112,7 @@ async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Prom
         timeZone,
         feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret),
       });
-      const result = await sendTo(deps, ticketId, [effect.to], rendered, effect.automatic, true);
+      const result = await sendTo(deps, ticketId, effect.id, [effect.to], rendered, effect.automatic, true);
       recordSent(deps, result, effect.template, "ClientMessagesSent", ticket?.openedAt);
       return result;
     }
@@ -96,7 +125,7 @@ async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Prom
       const rendered = renderMessage(config.defaultLocale, `staff-${template}`, effect.data, {
         timeZone: config.technicianTimeZone,
       });
-      const result = await sendTo(deps, ticketId, recipients, rendered, true, false);
+      const result = await sendTo(deps, ticketId, effect.id, recipients, rendered, true, false);
       recordSent(deps, result, template, "StaffMessagesSent");
       return result;
     }
@@ -128,6 +157,7 @@ function staffRecipients(
 async function sendTo(
   deps: OutboxDeps,
   ticketId: string,
+  effectId: string,
   to: Person[],
   rendered: ReturnType<typeof renderMessage>,
   automatic: boolean,
@@ -158,6 +188,7 @@ async function sendTo(
     replyTo: replyAddress(deps.config.supportAddress, ticketId, deps.config.tokenSecret),
     rendered,
     ticketId,
+    effectId,
     thread: clientThread ? thread : [],
     automatic,
     ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
@@ -189,6 +220,39 @@ function recordSent(
       value: Math.max(0, (deps.clock.now().getTime() - Date.parse(openedAt)) / 1000),
     });
   deps.metrics.record(points);
+}
+
+/**
+ * Performs what the stream left: effects pending for longer than `minAgeSeconds` (an exhausted
+ * stream retry, a throttled send handed back) and claims whose lease ran out (a crash mid-way).
+ * The outbox Lambda runs it every few minutes; the local runtime after each step.
+ */
+export async function sweepOutbox(
+  deps: OutboxDeps,
+  options: { minAgeSeconds?: number } = {},
+): Promise<{ performed: number; failed: number; inFlight: number }> {
+  const now = deps.clock.now().getTime();
+  const minAge = options.minAgeSeconds ?? 120;
+  const items = await deps.store.pendingOutbox(new Date(now - minAge * 1000));
+  const totals = { performed: 0, failed: 0, inFlight: 0 };
+  const leaseEnd = now - OUTBOX_LEASE_SECONDS * 1000;
+  for (const item of items) {
+    if (item.status === "sending" && item.claimedAt && Date.parse(item.claimedAt) >= leaseEnd) {
+      totals.inFlight += 1;
+      continue;
+    }
+    try {
+      if ((await performOutboxItem(deps, item)) === "done") totals.performed += 1;
+    } catch (error) {
+      totals.failed += 1;
+      deps.log.error("swept effect failed; the next sweep retries it", {
+        ticketId: item.ticketId,
+        effectId: item.effect.id,
+        error: (error as Error).message,
+      });
+    }
+  }
+  return totals;
 }
 
 /** A signed link to the feedback page of one ticket: nobody can rate another's ticket. */

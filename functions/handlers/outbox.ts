@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { OutboxDeps } from "../app/outbox";
-import { performOutboxItem } from "../app/outbox";
+import { performOutboxItem, sweepOutbox } from "../app/outbox";
 import type { OutboxItem } from "../store/store";
 
 export interface StreamRecord {
@@ -14,8 +14,14 @@ export interface StreamRecord {
  * reported as partial batch failures, so only they are retried.
  */
 export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
-  return async (event: { Records: StreamRecord[] }) => {
+  return async (event: { Records: StreamRecord[] } | { "detail-type": "Scheduled Event" }) => {
     const d = await deps();
+    if (!("Records" in event)) {
+      // The stack's every-five-minutes rule: what the stream left (see sweepOutbox).
+      const swept = await sweepOutbox(d);
+      d.log.info("outbox swept", swept);
+      return { batchItemFailures: [], swept };
+    }
     const batchItemFailures: { itemIdentifier: string }[] = [];
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;

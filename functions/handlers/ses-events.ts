@@ -1,9 +1,12 @@
 import * as z from "zod";
+import { sesMessageIdHeader } from "../adapters/ses";
 import { applyEvent, type CoreDeps } from "../app/apply";
+import { parseEffectTag } from "../mail/compose";
 
-/** What SES publishes to EventBridge for the configuration set: bounces and complaints. */
+/** What SES publishes to EventBridge for the configuration set: sends, bounces and complaints. */
 const SesEventSchema = z.object({
   source: z.literal("aws.ses"),
+  region: z.string().optional(),
   detail: z.object({
     eventType: z.string(),
     mail: z.object({ messageId: z.string(), tags: z.record(z.string(), z.array(z.string())).optional() }),
@@ -29,13 +32,22 @@ const SesEventSchema = z.object({
  * A permanent bounce or a complaint flags the address (no more automatic mail to it) and tells the
  * technicians of the ticket the mail belonged to. Transient bounces only get logged.
  */
-export function makeSesEventsHandler(deps: () => Promise<CoreDeps>) {
+export function makeSesEventsHandler(deps: () => Promise<CoreDeps & { region?: string }>) {
   return async (input: unknown) => {
     const event = SesEventSchema.parse(input);
     const d = await deps();
     const detail = event.detail;
     const now = d.clock.now();
     let affected: { address: string; reason: string }[] = [];
+    if (detail.eventType === "Send") {
+      // SES accepted a mail: recorded per outbox effect, so an attempt that died before marking
+      // the effect done is not sent a second time (functions/app/outbox.ts).
+      const effect = parseEffectTag(detail.mail.tags?.effect?.[0] ?? "");
+      if (!effect) return { flagged: [] };
+      const messageId = sesMessageIdHeader(detail.mail.messageId, event.region ?? d.region ?? "us-east-1");
+      await d.store.recordSent(effect.ticketId, effect.effectId, messageId, now);
+      return { flagged: [], sent: effect };
+    }
     if (detail.eventType === "Bounce" && detail.bounce) {
       if (detail.bounce.bounceType !== "Permanent") {
         d.log.info("transient bounce", {

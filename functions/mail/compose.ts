@@ -13,7 +13,19 @@ export interface OutgoingMail {
   thread: string[];
   /** Automatic messages say so (RFC 3834); a technician's own reply does not. */
   automatic: boolean;
+  /** The outbox effect this mail performs: SES reports it back in its Send event (see effectTag). */
+  effectId?: string;
   configurationSetName?: string;
+}
+
+/** SES tag values allow only [A-Za-z0-9_.@-]: the ticket and effect ids travel base64url-encoded. */
+export function effectTag(ticketId: string, effectId: string): string {
+  return Buffer.from(`${ticketId} ${effectId}`, "utf8").toString("base64url");
+}
+
+export function parseEffectTag(tag: string): { ticketId: string; effectId: string } | undefined {
+  const [ticketId, effectId] = Buffer.from(tag, "base64url").toString("utf8").split(" ");
+  return ticketId && effectId && /^T-\d+$/.test(ticketId) ? { ticketId, effectId } : undefined;
 }
 
 /** Formats an address for a header, quoting the display name as RFC 5322 asks. */
@@ -26,6 +38,7 @@ export function formatAddress(person: Person): string {
 /** The SESv2 SendEmail request: Simple content with HTML and text, threading and loop headers. */
 export function composeSendEmail(mail: OutgoingMail): SendEmailCommandInput {
   const headers: { Name: string; Value: string }[] = [{ Name: "X-Aviso-Ticket", Value: mail.ticketId }];
+  if (mail.effectId) headers.push({ Name: "X-Aviso-Effect", Value: `${mail.ticketId}/${mail.effectId}` });
   const thread = mail.thread.filter((id) => /^<[^<>\s]+>$/.test(id)).slice(-20);
   if (thread.length > 0) {
     headers.push({ Name: "In-Reply-To", Value: thread.at(-1) as string });
@@ -50,7 +63,10 @@ export function composeSendEmail(mail: OutgoingMail): SendEmailCommandInput {
       },
     },
     // The ticket tag comes back on bounce and complaint events, so they find their ticket.
-    EmailTags: [{ Name: "ticket", Value: mail.ticketId }],
+    EmailTags: [
+      { Name: "ticket", Value: mail.ticketId },
+      ...(mail.effectId ? [{ Name: "effect", Value: effectTag(mail.ticketId, mail.effectId) }] : []),
+    ],
     ...(mail.configurationSetName ? { ConfigurationSetName: mail.configurationSetName } : {}),
   };
 }

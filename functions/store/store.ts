@@ -16,6 +16,12 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Decision, Effect, Ticket, TicketEvent } from "../core";
 
+/**
+ * A sparse index of the outbox effects not yet done: an effect carries `pending` from its insert until
+ * it is marked done, so the sweeper finds what a crash or an exhausted stream retry left without a scan.
+ */
+export const PENDING_INDEX = { name: "Pending", partitionKey: "pending", sortKey: "createdAt" } as const;
+
 /** The one table of DESIGN §2; the stack and the local runtime both create it from this. */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -24,10 +30,22 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     AttributeDefinitions: [
       { AttributeName: "PK", AttributeType: "S" },
       { AttributeName: "SK", AttributeType: "S" },
+      { AttributeName: PENDING_INDEX.partitionKey, AttributeType: "S" },
+      { AttributeName: PENDING_INDEX.sortKey, AttributeType: "S" },
     ],
     KeySchema: [
       { AttributeName: "PK", KeyType: "HASH" },
       { AttributeName: "SK", KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: PENDING_INDEX.name,
+        KeySchema: [
+          { AttributeName: PENDING_INDEX.partitionKey, KeyType: "HASH" },
+          { AttributeName: PENDING_INDEX.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
     ],
     StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
   };
@@ -35,6 +53,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 
 export const TTL_ATTRIBUTE = "expiresAt";
 const DONE_OUTBOX_TTL_DAYS = 30;
+/** How long a claimed effect is left to its performer: longer than the outbox Lambda's timeout. */
+export const OUTBOX_LEASE_SECONDS = 300;
 const FIRST_TICKET_NUMBER = 1000;
 
 export class ConflictError extends Error {
@@ -50,6 +70,9 @@ export interface OutboxItem {
   ticketId: string;
   effect: Effect;
   status: "pending" | "sending" | "done";
+  /** Present until done: the key of the sparse Pending index. */
+  pending?: "outbox";
+  claimedAt?: string;
   createdAt: string;
   doneAt?: string;
   result?: string;
@@ -188,6 +211,7 @@ export class Store {
             ticketId: ticket.id,
             effect,
             status: "pending",
+            pending: "outbox",
             createdAt: at,
           } satisfies OutboxItem,
           ConditionExpression: "attribute_not_exists(PK)",
@@ -271,9 +295,14 @@ export class Store {
    * Takes an effect for performing: pending → sending. False when another delivery holds it or it is
    * done. A claim older than the lease (a crash mid-way) can be taken again: a retry, not a loss.
    */
-  async claimOutboxItem(ticketId: string, effectId: string, now: Date, leaseSeconds = 300): Promise<boolean> {
+  async claimOutboxItem(
+    ticketId: string,
+    effectId: string,
+    now: Date,
+    leaseSeconds = OUTBOX_LEASE_SECONDS,
+  ): Promise<false | "fresh" | "expired"> {
     try {
-      await this.doc.send(
+      const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
@@ -286,9 +315,10 @@ export class Store {
             ":now": now.toISOString(),
             ":expired": new Date(now.getTime() - leaseSeconds * 1000).toISOString(),
           },
+          ReturnValues: "UPDATED_OLD",
         }),
       );
-      return true;
+      return result.Attributes?.status === "sending" ? "expired" : "fresh";
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
@@ -300,7 +330,7 @@ export class Store {
       new UpdateCommand({
         TableName: this.table,
         Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
-        UpdateExpression: "SET #status = :done, doneAt = :at, #result = :result, #ttl = :ttl",
+        UpdateExpression: "SET #status = :done, doneAt = :at, #result = :result, #ttl = :ttl REMOVE pending",
         ExpressionAttributeNames: { "#status": "status", "#result": "result", "#ttl": TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
           ":done": "done",
@@ -331,14 +361,55 @@ export class Store {
     );
   }
 
-  /** Effects not yet performed, oldest first (for the sweeper that retries what a crash left). */
-  async pendingOutbox(): Promise<OutboxItem[]> {
-    const items = (await this.scanAll({
-      FilterExpression: "begins_with(SK, :out) AND #status <> :done",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":out": "OUT#", ":done": "done" },
-    })) as unknown as OutboxItem[];
-    return items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  /**
+   * Effects not yet done, oldest first, from the sparse Pending index (for the sweeper that retries
+   * what a crash left); `createdBefore` keeps the ones the stream is still handling out.
+   */
+  async pendingOutbox(createdBefore?: Date): Promise<OutboxItem[]> {
+    const items = await this.queryAll({
+      IndexName: PENDING_INDEX.name,
+      KeyConditionExpression: createdBefore ? "#p = :p AND #c < :before" : "#p = :p",
+      ExpressionAttributeNames: {
+        "#p": PENDING_INDEX.partitionKey,
+        ...(createdBefore ? { "#c": PENDING_INDEX.sortKey } : {}),
+      },
+      ExpressionAttributeValues: {
+        ":p": "outbox",
+        ...(createdBefore ? { ":before": createdBefore.toISOString() } : {}),
+      },
+    });
+    // Effects of one decision share createdAt; their ids end in #<position>.
+    const position = (item: OutboxItem) => Number(item.effect.id.split("#").at(-1)) || 0;
+    return (items as unknown as OutboxItem[])
+      .filter((item) => item.status !== "done")
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || position(a) - position(b));
+  }
+
+  /** What the mail system reported it accepted for an effect (SES Send events, via ses-events). */
+  async recordSent(ticketId: string, effectId: string, messageId: string, now: Date): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          PK: `TICKET#${ticketId}`,
+          SK: `SENT#${effectId}`,
+          messageId,
+          at: now.toISOString(),
+          [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + DONE_OUTBOX_TTL_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  async sentMessageId(ticketId: string, effectId: string): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: `TICKET#${ticketId}`, SK: `SENT#${effectId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item?.messageId as string | undefined;
   }
 
   async outboxItem(ticketId: string, effectId: string): Promise<OutboxItem | undefined> {

@@ -25,7 +25,7 @@ import { SesMailer } from "../../functions/adapters/ses";
 import { handleApiRequest } from "../../functions/app/api";
 import { type Clock, consoleLogger, type Logger } from "../../functions/app/apply";
 import type { InboundDeps } from "../../functions/app/inbound";
-import type { OutboxDeps, TimerScheduler } from "../../functions/app/outbox";
+import { type OutboxDeps, sweepOutbox, type TimerScheduler } from "../../functions/app/outbox";
 import { type AvisoConfig, configFromEnv } from "../../functions/config";
 import type { TimerName } from "../../functions/core";
 import { makeInboundEmailHandler, type RawMailSource } from "../../functions/handlers/inbound-email";
@@ -34,7 +34,7 @@ import { makeTimersHandler } from "../../functions/handlers/timers";
 import { Store, tableDefinition } from "../../functions/store/store";
 import { startDynamoDbLocal } from "./dynamodb-local";
 import { assertPortFree } from "./ports";
-import { startSesLocal } from "./ses-local";
+import { sesStoreLedger, startSesLocal } from "./ses-local";
 
 export interface RuntimeOptions {
   smtpPort: number;
@@ -211,6 +211,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       ),
       scheduler: wheel,
       rawMail,
+      sentLedger: sesStoreLedger(ses.endpoint, "eu-west-1"),
     };
     const inbound = makeInboundEmailHandler(async () => ({ ...deps, rawSource }));
     const outbox = makeOutboxHandler(async () => deps);
@@ -277,6 +278,15 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       1000,
     );
     stops.push(async () => clearInterval(ticker));
+    // And the outbox sweep the stack runs every five minutes: what a crash left is performed.
+    const sweeper = setInterval(
+      () =>
+        void serial(() => sweepOutbox(deps)).catch((e) =>
+          log.error("outbox sweep failed", { error: String(e) }),
+        ),
+      30_000,
+    );
+    stops.push(async () => clearInterval(sweeper));
 
     const smtp = startSmtp(options, config, inbound, rawMail, (task) => serial(task), log);
     await new Promise<void>((resolve, reject) => {

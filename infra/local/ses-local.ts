@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import * as sesLocalModule from "aws-ses-v2-local";
+import { sesMessageIdHeader } from "../../functions/adapters/ses";
 import { assertPortFree } from "./ports";
 
 export interface SesLocal {
@@ -39,4 +40,20 @@ export async function storedMail(endpoint: string): Promise<StoredMail[]> {
   const response = await fetch(`${endpoint}/store`);
   const body = (await response.json()) as { emails: StoredMail[] };
   return body.emails;
+}
+
+/**
+ * The local SES server as the sent-mail ledger: a mail carrying an effect's X-Aviso-Effect header was
+ * accepted. (On AWS the same answer comes from SES Send events; see functions/handlers/ses-events.ts.)
+ */
+export function sesStoreLedger(endpoint: string, region: string) {
+  return {
+    async sentMessageId(ticketId: string, effectId: string): Promise<string | undefined> {
+      const marker = `${ticketId}/${effectId}`;
+      const mail = (await storedMail(endpoint)).find((m) =>
+        (m.headers ?? []).some((h) => h.name.toLowerCase() === "x-aviso-effect" && h.value === marker),
+      );
+      return mail ? sesMessageIdHeader(mail.messageId, region) : undefined;
+    },
+  };
 }

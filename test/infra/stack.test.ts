@@ -34,6 +34,15 @@ describe("the stack", () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
       StreamSpecification: { StreamViewType: "NEW_IMAGE" },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: "Pending",
+          KeySchema: [
+            { AttributeName: "pending", KeyType: "HASH" },
+            { AttributeName: "createdAt", KeyType: "RANGE" },
+          ],
+        }),
+      ],
     });
   });
 
@@ -140,6 +149,16 @@ describe("the stack", () => {
   it("alarms on dead letters and errors, and has a dashboard", () => {
     expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm")).length).toBeGreaterThanOrEqual(7);
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    // SES Send events reach ses-events (the sent ledger), and the outbox is swept every five minutes.
+    template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+      EventDestination: Match.objectLike({
+        MatchingEventTypes: Match.arrayWith(["send", "bounce", "complaint"]),
+      }),
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: { source: ["aws.ses"], "detail-type": Match.arrayWith(["Email Sent"]) },
+    });
+    template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(5 minutes)" });
     // The lead's figures, read from the EMF the handlers write (namespace "aviso").
     const dashboard = JSON.stringify(Object.values(template.findResources("AWS::CloudWatch::Dashboard"))[0]);
     for (const figure of [

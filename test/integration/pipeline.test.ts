@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
-import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
+import { type OutboxDeps, performOutboxItem, sweepOutbox } from "../../functions/app/outbox";
 import { makeSesEventsHandler } from "../../functions/handlers/ses-events";
+import { effectTag } from "../../functions/mail/compose";
 import { replyAddress } from "../../functions/mail/thread";
+import { sesStoreLedger } from "../../infra/local/ses-local";
 import { freshDeps, type Harness, ManualClock, mailTo, startHarness } from "./harness";
 
 let harness: Harness;
@@ -264,5 +266,63 @@ describe("faults: every client message is sent exactly once", () => {
     expect(subjects.filter((s) => s.includes("Este es el plan"))).toHaveLength(1);
     const ticket = await deps.store.loadTicket(ticketId);
     expect(ticket?.version).toBe(3);
+  });
+
+  it("a crash after SES accepted the mail and before it was marked done: the sweep asks the ledger, no resend", async () => {
+    const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
+    const deps = await freshDeps(harness, clock);
+    deps.sentLedger = sesStoreLedger(harness.ses.endpoint, "eu-west-1");
+    const client = `accepted-${Date.now()}@cliente.es`;
+    await openTicket(deps, client);
+    const ack = (await deps.store.pendingOutbox()).find((p) => p.effect.kind === "send-client");
+    if (!ack) throw new Error("no acknowledgement pending");
+    const realComplete = deps.store.completeOutboxItem.bind(deps.store);
+    deps.store.completeOutboxItem = async () => {
+      throw new Error("process killed");
+    };
+    await expect(performOutboxItem(deps, ack)).rejects.toThrow(/killed/);
+    deps.store.completeOutboxItem = realComplete;
+    // The stream redelivers at once: the claim is held, nothing is sent.
+    expect(await performOutboxItem(deps, ack)).toBe("already-done");
+    clock.set("2026-11-23T08:25:00Z"); // past the lease
+    const swept = await sweepOutbox(deps);
+    expect(swept.failed).toBe(0);
+    expect(await mailTo(harness, client)).toHaveLength(1);
+    const item = await deps.store.outboxItem(ack.ticketId, ack.effect.id);
+    expect(item?.status).toBe("done");
+    expect(item?.result).toMatch(/confirmed by the mail system/);
+    expect(item?.pending).toBeUndefined();
+    expect(await deps.store.pendingOutbox()).toEqual([]);
+  });
+
+  it("a crash after the claim and before SES: the sweep sends it once the lease is over", async () => {
+    const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
+    const deps = await freshDeps(harness, clock);
+    deps.sentLedger = sesStoreLedger(harness.ses.endpoint, "eu-west-1");
+    const client = `claimed-${Date.now()}@cliente.es`;
+    await openTicket(deps, client);
+    const ack = (await deps.store.pendingOutbox()).find((p) => p.effect.kind === "send-client");
+    if (!ack) throw new Error("no acknowledgement pending");
+    expect(await deps.store.claimOutboxItem(ack.ticketId, ack.effect.id, clock.now())).toBe("fresh");
+    expect(await sweepOutbox(deps)).toMatchObject({ performed: 0 }); // too young, and in flight
+    clock.set("2026-11-23T08:25:00Z");
+    await sweepOutbox(deps);
+    await sweepOutbox(deps);
+    expect(await mailTo(harness, client)).toHaveLength(1);
+  });
+
+  it("an SES Send event is recorded against its outbox effect (the ledger on AWS)", async () => {
+    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const handler = makeSesEventsHandler(async () => deps);
+    await handler({
+      source: "aws.ses",
+      region: "eu-west-1",
+      "detail-type": "Email Sent",
+      detail: {
+        eventType: "Send",
+        mail: { messageId: "0102abc", tags: { effect: [effectTag("T-1001", "ev-1#0")] } },
+      },
+    });
+    expect(await deps.store.sentMessageId("T-1001", "ev-1#0")).toBe("<0102abc@eu-west-1.amazonses.com>");
   });
 });

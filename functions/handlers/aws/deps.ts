@@ -76,6 +76,10 @@ async function build() {
     clock: systemClock,
     log,
     metrics,
+    region,
+    sentLedger: {
+      sentMessageId: (ticketId: string, effectId: string) => store.sentMessageId(ticketId, effectId),
+    },
     mailer: new SesMailer(
       async () => new (await import("@aws-sdk/client-sesv2")).SESv2Client({ region }),
       region,
