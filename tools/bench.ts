@@ -9,6 +9,7 @@ import { CLIENT_TEMPLATES } from "../functions/core";
 import { inspectMail } from "../functions/mail/inspect";
 import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
 import { bundleFigures } from "./bench/bundles";
+import { faultFigures } from "./bench/prove";
 import { buildTemplates, TEXT_OPTIONS } from "./build-templates";
 import { SAMPLE } from "./preview-templates";
 
@@ -125,8 +126,25 @@ export function machine() {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
-  const figures = [...(await renderFigures()), ...(await corpusFigures()), ...(await bundleFigures())];
+  const { values } = parseArgs({
+    options: {
+      json: { type: "boolean", default: false },
+      only: { type: "string" },
+      "fault-tickets": { type: "string", default: "1000" },
+    },
+  });
+  const sections: Record<string, () => Promise<Figure[]>> = {
+    render: renderFigures,
+    corpus: corpusFigures,
+    bundles: bundleFigures,
+    faults: () => faultFigures(Number(values["fault-tickets"])),
+  };
+  const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(sections);
+  for (const name of chosen)
+    if (!sections[name])
+      throw new Error(`unknown section ${name}; choose from ${Object.keys(sections).join(", ")}`);
+  const figures: Figure[] = [];
+  for (const name of chosen) figures.push(...(await (sections[name] as () => Promise<Figure[]>)()));
   const host = machine();
   if (values.json) {
     console.log(

@@ -177,8 +177,10 @@ export async function receiveMail(
 
   const decision = await applyEvent(deps, event);
   await deps.store.indexMessage(messageId, ticketId, now);
-  if (decision.outcome === "applied" && (opensTicket || inspection.kind === "reply")) {
-    await deps.store.appendThread(ticketId, messageId);
+  // Also on a duplicate: the first delivery may have died between its commit and this line.
+  if (decision.outcome !== "rejected" && (opensTicket || inspection.kind === "reply")) {
+    if (!(await deps.store.thread(ticketId)).includes(messageId))
+      await deps.store.appendThread(ticketId, messageId);
   }
   if (decision.outcome === "duplicate")
     return { outcome: "duplicate", ticketId, kind: inspection.kind, eventId };

@@ -88,12 +88,21 @@ export async function performOutboxItem(
 async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Promise<string> {
   const config = deps.config;
   switch (effect.kind) {
-    case "set-timer":
+    // The ticket says which timers are armed now. An effect performed late (a retry, the sweep after
+    // a crash) must not overwrite a newer schedule with an older one, or undo a re-arming.
+    case "set-timer": {
+      const armed = (await deps.store.loadTicket(ticketId))?.timers[effect.name];
+      if (armed !== effect.at)
+        return `timer ${effect.name} at ${effect.at} superseded (now ${armed ?? "not armed"})`;
       await deps.scheduler.set(ticketId, effect.name, effect.at);
       return `timer ${effect.name} at ${effect.at}`;
-    case "cancel-timer":
+    }
+    case "cancel-timer": {
+      const armed = (await deps.store.loadTicket(ticketId))?.timers[effect.name];
+      if (armed) return `cancel of timer ${effect.name} superseded (armed again for ${armed})`;
       await deps.scheduler.cancel(ticketId, effect.name);
       return `timer ${effect.name} cancelled`;
+    }
     case "record-feedback":
       await deps.store.recordFeedback(
         ticketId,
@@ -172,8 +181,9 @@ async function sendTo(
       skipped.push(`${person.address} flagged (${flagged})`);
       continue;
     }
-    const sent = await deps.store.countInWindow(`out#${person.address}`, 600, now);
-    if (automatic && sent > OUTBOUND_PER_ADDRESS_PER_10_MIN) {
+    // Only mail that went out counts: a throttled attempt retried is not a second mail.
+    const sent = await deps.store.peekWindow(`out#${person.address}`, 600, now);
+    if (automatic && sent >= OUTBOUND_PER_ADDRESS_PER_10_MIN) {
       skipped.push(`${person.address} over the loop cap`);
       deps.log.warn("mail suppressed by the loop cap", { ticketId, to: person.address, sent });
       continue;
@@ -194,6 +204,7 @@ async function sendTo(
     ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
   });
   const { messageId } = await deps.mailer.send(input);
+  for (const person of allowed) await deps.store.countInWindow(`out#${person.address}`, 600, now);
   await deps.store.indexMessage(messageId, ticketId, now);
   if (clientThread) await deps.store.appendThread(ticketId, messageId);
   return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;

@@ -291,6 +291,16 @@ export class Store {
     })) as unknown as OutboxItem[];
   }
 
+  /** A ticket's effects not yet done. */
+  async openOutbox(ticketId: string): Promise<OutboxItem[]> {
+    return (await this.queryAll({
+      KeyConditionExpression: "PK = :pk AND begins_with(SK, :out)",
+      FilterExpression: "#status <> :done",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":pk": `TICKET#${ticketId}`, ":out": "OUT#", ":done": "done" },
+    })) as unknown as OutboxItem[];
+  }
+
   /**
    * Takes an effect for performing: pending → sending. False when another delivery holds it or it is
    * done. A claim older than the lease (a crash mid-way) can be taken again: a retry, not a loss.
@@ -493,6 +503,18 @@ export class Store {
       }),
     );
     return Number(result.Attributes?.count ?? 1);
+  }
+
+  /** The count so far in the current window of a key, without counting anything. */
+  async peekWindow(name: string, windowSeconds: number, now: Date): Promise<number> {
+    const window = Math.floor(now.getTime() / 1000 / windowSeconds);
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${window}`, SK: "RATE" },
+      }),
+    );
+    return Number(result.Item?.count ?? 0);
   }
 
   async quarantine(entry: QuarantineEntry): Promise<void> {

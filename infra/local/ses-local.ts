@@ -37,7 +37,12 @@ export interface StoredMail {
 }
 
 export async function storedMail(endpoint: string): Promise<StoredMail[]> {
-  const response = await fetch(`${endpoint}/store`);
+  return storedMailSince(endpoint);
+}
+
+/** Mail the local SES server accepted since an epoch second (all of it without one). */
+export async function storedMailSince(endpoint: string, since?: number): Promise<StoredMail[]> {
+  const response = await fetch(`${endpoint}/store${since === undefined ? "" : `?since=${since}`}`);
   const body = (await response.json()) as { emails: StoredMail[] };
   return body.emails;
 }
@@ -47,13 +52,18 @@ export async function storedMail(endpoint: string): Promise<StoredMail[]> {
  * accepted. (On AWS the same answer comes from SES Send events; see functions/handlers/ses-events.ts.)
  */
 export function sesStoreLedger(endpoint: string, region: string) {
+  // Read incrementally: each lookup fetches only what the server accepted since the last one.
+  const accepted = new Map<string, string>();
+  let since: number | undefined;
   return {
     async sentMessageId(ticketId: string, effectId: string): Promise<string | undefined> {
-      const marker = `${ticketId}/${effectId}`;
-      const mail = (await storedMail(endpoint)).find((m) =>
-        (m.headers ?? []).some((h) => h.name.toLowerCase() === "x-aviso-effect" && h.value === marker),
-      );
-      return mail ? sesMessageIdHeader(mail.messageId, region) : undefined;
+      const fetchedAt = Math.floor(Date.now() / 1000) - 2;
+      for (const mail of await storedMailSince(endpoint, since))
+        for (const header of mail.headers ?? [])
+          if (header.name.toLowerCase() === "x-aviso-effect")
+            accepted.set(header.value, sesMessageIdHeader(mail.messageId, region));
+      since = fetchedAt;
+      return accepted.get(`${ticketId}/${effectId}`);
     },
   };
 }
