@@ -22,6 +22,11 @@ export const AvisoConfigSchema = z.object({
   policy: PolicySettingsSchema.partial().default({}),
   /** Local runtime only: technicians on the allow-list need no SPF/DKIM evidence. */
   trustLocalTechnicians: z.boolean().default(false),
+  /**
+   * Automatic mails aviso sends in ten minutes, all addresses together, beyond which it holds the rest
+   * (a storm guard for the sending reputation; SES's own default rate is 14 per second).
+   */
+  maxAutomaticMailsPer10Minutes: z.number().int().min(1).default(6000),
   /** Public base URL of the feedback endpoint (links in the resolution mail). */
   feedbackUrl: z.url().default("http://127.0.0.1:3000/feedback"),
 });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { TicketEventInput } from "../core";
+import { EventValidationError, type TicketEventInput } from "../core";
 import { type Inspection, inspectMail } from "../mail/inspect";
 import { replyIntent } from "../mail/intent";
 import { clientLocale } from "../mail/language";
@@ -30,6 +30,28 @@ export type InboundOutcome =
       reason: string;
       rawRef: string;
     };
+
+/** New requests, each within minutes of aviso's last mail to the sender, that make it an auto-responder. */
+export const RESPONDER_QUICK_NEW_REQUESTS_PER_DAY = 3;
+const RESPONDER_QUICK_MINUTES = 5;
+
+/**
+ * The loop classic helpdesks fall into: an auto-responder without RFC 3834 headers answers each of our
+ * mails with a fresh message, which opens a ticket, whose acknowledgement it answers again. A sender
+ * that opens a new request within minutes of our last mail to it, three times in a day, is flagged:
+ * its mail is still kept and its tickets opened, but aviso mails it nothing automatic any more, and
+ * the technicians are told (the flag's delivery-failed notice).
+ */
+async function watchForResponder(deps: InboundDeps, sender: string, now: Date): Promise<string | undefined> {
+  const last = await deps.store.lastMailedAt(sender);
+  if (!last || now.getTime() - Date.parse(last) > RESPONDER_QUICK_MINUTES * 60_000) return undefined;
+  const quick = await deps.store.countInWindow(`quick-new#${sender}`, 86_400, now);
+  if (quick < RESPONDER_QUICK_NEW_REQUESTS_PER_DAY || (await deps.store.isFlagged(sender))) return undefined;
+  const reason = `looks like an auto-responder: ${quick} new requests today, each within ${RESPONDER_QUICK_MINUTES} minutes of our last mail to it; no more automatic mail to it`;
+  await deps.store.flagAddress(sender, reason, now);
+  deps.log.warn("address flagged as an auto-responder", { address: sender, quick });
+  return reason;
+}
 
 /** Incoming mail per sender in ten minutes beyond which mail is kept but not acted on (loop guard). */
 const INBOUND_PER_SENDER_PER_10_MIN = 20;
@@ -109,6 +131,8 @@ export async function receiveMail(
     return quarantine(inspection.kind, `${inspection.reason}; no ticket to apply it to`, inspection);
   }
 
+  const responder = opensTicket && !technician ? await watchForResponder(deps, sender, now) : undefined;
+
   let newTicket = false;
   if (opensTicket) {
     // The same mail delivered twice must open one ticket: the message id claims its ticket number.
@@ -175,7 +199,23 @@ export async function receiveMail(
     } as TicketEventInput;
   }
 
-  const decision = await applyEvent(deps, event);
+  let decision: Awaited<ReturnType<typeof applyEvent>>;
+  try {
+    decision = await applyEvent(deps, event);
+  } catch (error) {
+    // A mail whose parts cannot make a valid event (a sender like "x@y", say) is kept and reported.
+    if (error instanceof EventValidationError)
+      return quarantine("unparseable", `cannot be read as a ticket event: ${error.message}`, inspection);
+    throw error;
+  }
+  if (responder)
+    await applyEvent(deps, {
+      type: "delivery-failed",
+      id: `responder:${sender}:${now.toISOString().slice(0, 10)}`,
+      ticketId,
+      address: sender,
+      reason: responder,
+    });
   await deps.store.indexMessage(messageId, ticketId, now);
   // Also on a duplicate: the first delivery may have died between its commit and this line.
   if (decision.outcome !== "rejected" && (opensTicket || inspection.kind === "reply")) {

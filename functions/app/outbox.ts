@@ -190,6 +190,13 @@ async function sendTo(
     }
     allowed.push(person);
   }
+  if (allowed.length > 0 && automatic) {
+    const all = await deps.store.peekWindow("out#*", 600, now);
+    if (all >= deps.config.maxAutomaticMailsPer10Minutes) {
+      deps.log.error("automatic mail held by the global cap", { ticketId, sentInTenMinutes: all });
+      throw new Error(`global cap: ${all} automatic mails in ten minutes; held for a later retry`);
+    }
+  }
   if (allowed.length === 0) return `not sent: ${skipped.join("; ")}`;
   const thread = await deps.store.thread(ticketId);
   const input = composeSendEmail({
@@ -204,7 +211,11 @@ async function sendTo(
     ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
   });
   const { messageId } = await deps.mailer.send(input);
-  for (const person of allowed) await deps.store.countInWindow(`out#${person.address}`, 600, now);
+  for (const person of allowed) {
+    await deps.store.countInWindow(`out#${person.address}`, 600, now);
+    if (clientThread) await deps.store.recordMailedAt(person.address, now);
+  }
+  if (automatic) await deps.store.countInWindow("out#*", 600, now);
   await deps.store.indexMessage(messageId, ticketId, now);
   if (clientThread) await deps.store.appendThread(ticketId, messageId);
   return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;

@@ -569,6 +569,31 @@ export class Store {
     );
   }
 
+  /** When aviso last mailed an address (to spot mail that answers ours within minutes). */
+  async recordMailedAt(address: string, now: Date): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          PK: `ADDR#${address.toLowerCase()}`,
+          SK: "LAST-MAILED",
+          at: now.toISOString(),
+          [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + 2 * 86_400,
+        },
+      }),
+    );
+  }
+
+  async lastMailedAt(address: string): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: `ADDR#${address.toLowerCase()}`, SK: "LAST-MAILED" },
+      }),
+    );
+    return result.Item?.at as string | undefined;
+  }
+
   async isFlagged(address: string): Promise<string | undefined> {
     const result = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG" } }),

@@ -1,0 +1,297 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock, Logger } from "../../functions/app/apply";
+import { type InboundOutcome, receiveMail } from "../../functions/app/inbound";
+import { loadConfig } from "../../functions/config";
+import { Store, tableDefinition } from "../../functions/store/store";
+import { CORPUS, corpusRows } from "../../test/support/corpus";
+import { prng, type Random } from "../simulation/scenarios";
+
+/**
+ * Hostile and broken mail: corpus mails mutated (headers, MIME structure, truncation, charset
+ * garbage, huge headers, deep nesting, a thousand attachments) through the inbound path the Lambda
+ * runs, on DynamoDB Local. Every mail must be kept raw, then processed or quarantined with a reason.
+ */
+
+export const MUTATIONS = [
+  "truncate",
+  "drop header",
+  "duplicate header",
+  "garble header",
+  "huge header",
+  "broken encoded words",
+  "charset garbage",
+  "break boundary",
+  "deep nesting",
+  "1000 attachments",
+  "flip bytes",
+  "mixed line endings",
+  "headers only",
+  "invalid base64",
+  "NUL bytes",
+] as const;
+export type Mutation = (typeof MUTATIONS)[number];
+
+export interface FuzzReport {
+  mails: number;
+  processed: number;
+  quarantined: number;
+  quarantinedByKind: Record<string, number>;
+  crashes: number;
+  silentDrops: number;
+  rawNotKept: number;
+  quarantineEntriesMissing: number;
+  mutations: Record<Mutation, number>;
+  examples: string[];
+  mailsPerSecond: number;
+  slowestMs: number;
+}
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+const CHARSETS = [
+  "x-unknown",
+  "utf-7",
+  "iso-2022-jp",
+  "gb18030",
+  "koi8-r",
+  "utf-16",
+  "",
+  "windows-1252\u0000",
+];
+
+function splitHead(mail: Buffer): { head: string; body: Buffer } {
+  const text = mail.toString("latin1");
+  const end = text.search(/\r?\n\r?\n/);
+  if (end < 0) return { head: text, body: Buffer.alloc(0) };
+  return { head: text.slice(0, end), body: mail.subarray(Buffer.byteLength(text.slice(0, end), "latin1")) };
+}
+
+const join2 = (head: string, body: Buffer | string) =>
+  Buffer.concat([Buffer.from(head, "latin1"), typeof body === "string" ? Buffer.from(body, "latin1") : body]);
+
+function mutate(mail: Buffer, mutation: Mutation, r: Random): Buffer {
+  const { head, body } = splitHead(mail);
+  const lines = head.split(/\r?\n/);
+  switch (mutation) {
+    case "truncate":
+      return mail.subarray(0, r.int(0, mail.length));
+    case "drop header":
+      lines.splice(r.int(0, Math.max(0, lines.length - 1)), 1);
+      return join2(lines.join("\r\n"), body);
+    case "duplicate header": {
+      const line = r.pick(lines.length ? lines : ["From: a@b"]);
+      lines.splice(r.int(0, lines.length), 0, line, line);
+      return join2(lines.join("\r\n"), body);
+    }
+    case "garble header": {
+      const i = r.int(0, Math.max(0, lines.length - 1));
+      const garbage = Buffer.from(Array.from({ length: r.int(1, 40) }, () => r.int(0, 255))).toString(
+        "latin1",
+      );
+      lines[i] = r.chance(0.5) ? `${garbage}${lines[i] ?? ""}` : (lines[i] ?? "").replace(":", garbage);
+      return join2(lines.join("\r\n"), body);
+    }
+    case "huge header":
+      return join2(`X-Fuzz: ${"A".repeat(r.int(50_000, 300_000))}\r\n${head}`, body);
+    case "broken encoded words":
+      return join2(
+        `Subject: =?utf-8?B?${"#".repeat(r.int(1, 20))}?= =?x-nope?Q?caf=E9?= =?utf-8?Q?=ZZ=?=\r\nFrom: =?utf-8?B?////?= <x@y>\r\n${head}`,
+        body,
+      );
+    case "charset garbage": {
+      const charset = r.pick(CHARSETS);
+      const replaced = head.replace(/charset="?[^";\r\n]*"?/gi, `charset="${charset}"`);
+      const noise = Buffer.from(Array.from({ length: r.int(10, 2000) }, () => r.int(128, 255)));
+      return join2(
+        replaced.includes(charset) ? replaced : `${replaced}\r\nContent-Type: text/plain; charset=${charset}`,
+        Buffer.concat([body, noise]),
+      );
+    }
+    case "break boundary": {
+      const text = mail.toString("latin1");
+      const boundary = /boundary="?([^";\r\n]+)"?/i.exec(text)?.[1];
+      if (!boundary) return join2(`${head}\r\nContent-Type: multipart/mixed; boundary="nowhere"`, body);
+      return Buffer.from(
+        r.chance(0.5)
+          ? text.replaceAll(`--${boundary}`, `--${boundary}x`)
+          : text.replace(`boundary="${boundary}"`, ""),
+        "latin1",
+      );
+    }
+    case "deep nesting": {
+      const depth = r.int(50, 400);
+      let nested = "Content-Type: text/plain\r\n\r\nbottom\r\n";
+      for (let i = 0; i < depth; i++)
+        nested = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}\r\n--b${i}--\r\n`;
+      return join2(
+        `${lines.filter((l) => !/^content-type:/i.test(l)).join("\r\n")}\r\nMIME-Version: 1.0\r\n`,
+        nested,
+      );
+    }
+    case "1000 attachments": {
+      const parts: string[] = ["--many\r\nContent-Type: text/plain\r\n\r\nPlease see the attached logs.\r\n"];
+      for (let i = 0; i < 1000; i++)
+        parts.push(
+          `--many\r\nContent-Type: application/octet-stream; name="log${i}.bin"\r\nContent-Disposition: attachment; filename="log${i}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQFBgcICQ==\r\n`,
+        );
+      parts.push("--many--\r\n");
+      return join2(
+        `${lines.filter((l) => !/^content-(type|transfer-encoding):/i.test(l)).join("\r\n")}\r\nContent-Type: multipart/mixed; boundary="many"\r\n\r\n`,
+        parts.join(""),
+      );
+    }
+    case "flip bytes": {
+      const copy = Buffer.from(mail);
+      for (let i = 0; i < r.int(1, 30) && copy.length > 0; i++)
+        copy[r.int(0, copy.length - 1)] = r.int(0, 255);
+      return copy;
+    }
+    case "mixed line endings":
+      return Buffer.from(
+        mail
+          .toString("latin1")
+          .split(/\r?\n/)
+          .map((line) => line + r.pick(["\n", "\r\n", "\r", "\n\r"]))
+          .join(""),
+        "latin1",
+      );
+    case "headers only":
+      return Buffer.from(head, "latin1");
+    case "invalid base64":
+      return join2(
+        `${lines.filter((l) => !/^content-transfer-encoding:/i.test(l)).join("\r\n")}\r\nContent-Transfer-Encoding: base64`,
+        `\r\n\r\n${"!@#$%^&*()".repeat(r.int(1, 200))}`,
+      );
+    case "NUL bytes": {
+      const copy = Buffer.from(mail);
+      for (let i = 0; i < r.int(1, 10) && copy.length > 0; i++) copy[r.int(0, copy.length - 1)] = 0;
+      return copy;
+    }
+  }
+}
+
+/** A new Message-ID for most mutants, so each goes the whole way instead of stopping as a duplicate. */
+function withFreshMessageId(mail: Buffer, n: number): Buffer {
+  const text = mail.toString("latin1");
+  const fresh = `<fuzz-${n}@fuzz.invalid>`;
+  return /^message-id:.*$/im.test(text)
+    ? Buffer.from(text.replace(/^message-id:.*$/im, `Message-ID: ${fresh}`), "latin1")
+    : Buffer.concat([Buffer.from(`Message-ID: ${fresh}\r\n`, "latin1"), mail]);
+}
+
+class StepClock implements Clock {
+  at = Date.parse("2026-11-23T08:00:00Z");
+  now() {
+    // Eleven minutes per mail: the per-sender rate window never hides a mutant from the pipeline.
+    this.at += 11 * 60_000;
+    return new Date(this.at);
+  }
+}
+
+export async function runFuzzer(options: {
+  dynamoEndpoint: string;
+  mails: number;
+  seed?: number;
+  concurrency?: number;
+}): Promise<FuzzReport> {
+  const r = prng(options.seed ?? 1);
+  const originals = await Promise.all(corpusRows().map((row) => readFile(join(CORPUS, row.file))));
+  const client = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: "local", credentials });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const table = `aviso-fuzz-${process.pid}-${Date.now()}`;
+  await client.send(new CreateTableCommand(tableDefinition(table)));
+  const store = new Store(doc, table);
+  const kept = new Map<string, string>();
+  const digest = (raw: Buffer) => createHash("sha256").update(raw).digest("hex");
+  const deps = {
+    store,
+    config: loadConfig({
+      supportAddress: "soporte@aviso.test",
+      technicians: [{ address: "lucia@aviso.test" }],
+      tokenSecret: "fuzz-secret-0123456789abcdef",
+      defaultLocale: "es",
+    }),
+    clock: new StepClock(),
+    log: quiet,
+    rawMail: {
+      put: async (id: string, raw: Buffer) => {
+        const ref = `memory://${id}#${kept.size}`;
+        kept.set(ref, digest(raw));
+        return ref;
+      },
+    },
+  };
+  const report: FuzzReport = {
+    mails: options.mails,
+    processed: 0,
+    quarantined: 0,
+    quarantinedByKind: {},
+    crashes: 0,
+    silentDrops: 0,
+    rawNotKept: 0,
+    quarantineEntriesMissing: 0,
+    mutations: Object.fromEntries(MUTATIONS.map((m) => [m, 0])) as Record<Mutation, number>,
+    examples: [],
+    mailsPerSecond: 0,
+    slowestMs: 0,
+  };
+  const mutants: { mail: Buffer; applied: Mutation[] }[] = [];
+  for (let n = 0; n < options.mails; n++) {
+    let mail: Buffer = r.pick(originals);
+    const applied: Mutation[] = [];
+    for (let k = 0; k < r.int(1, 3); k++) {
+      const mutation = r.pick(MUTATIONS);
+      applied.push(mutation);
+      report.mutations[mutation] += 1;
+      mail = Buffer.from(mutate(mail, mutation, r));
+    }
+    if (r.chance(0.9)) mail = withFreshMessageId(mail, n);
+    mutants.push({ mail, applied });
+  }
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency ?? 8 }, async () => {
+      while (next < mutants.length) {
+        const { mail, applied } = mutants[next++] as (typeof mutants)[number];
+        const t0 = performance.now();
+        let outcome: InboundOutcome;
+        try {
+          outcome = await receiveMail(deps, mail);
+        } catch (error) {
+          report.crashes += 1;
+          if (report.examples.length < 10)
+            report.examples.push(`crash after ${applied.join(" + ")}: ${(error as Error).message}`);
+          continue;
+        }
+        report.slowestMs = Math.max(report.slowestMs, performance.now() - t0);
+        // Kept byte for byte before anything read it; a quarantine points at that copy.
+        const stored = new Set(kept.values());
+        if (!stored.has(digest(mail)) || ("rawRef" in outcome && kept.get(outcome.rawRef) !== digest(mail)))
+          report.rawNotKept += 1;
+        if (outcome.outcome === "quarantined") {
+          if (!outcome.reason) {
+            report.silentDrops += 1;
+            if (report.examples.length < 10)
+              report.examples.push(`quarantined without a reason: ${applied.join(" + ")}`);
+          }
+          report.quarantined += 1;
+          report.quarantinedByKind[outcome.kind] = (report.quarantinedByKind[outcome.kind] ?? 0) + 1;
+        } else if (outcome.outcome === "applied" || outcome.outcome === "duplicate") {
+          report.processed += 1;
+        } else {
+          report.silentDrops += 1;
+        }
+      }
+    }),
+  );
+  report.mailsPerSecond = Math.round(options.mails / ((performance.now() - started) / 1000));
+  report.slowestMs = Math.round(report.slowestMs);
+  const entries = await store.quarantined();
+  report.quarantineEntriesMissing = Math.max(0, report.quarantined - entries.length);
+  return report;
+}
