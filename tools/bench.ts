@@ -9,7 +9,7 @@ import { CLIENT_TEMPLATES } from "../functions/core";
 import { inspectMail } from "../functions/mail/inspect";
 import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
 import { bundleFigures } from "./bench/bundles";
-import { faultFigures } from "./bench/prove";
+import { costFigures, faultFigures, fuzzFigures, loadFigures, loopFigures } from "./bench/prove";
 import { buildTemplates, TEXT_OPTIONS } from "./build-templates";
 import { SAMPLE } from "./preview-templates";
 
@@ -131,6 +131,10 @@ async function main() {
       json: { type: "boolean", default: false },
       only: { type: "string" },
       "fault-tickets": { type: "string", default: "1000" },
+      "fuzz-mails": { type: "string", default: "10000" },
+      "load-rate": { type: "string", default: "20" },
+      "load-seconds": { type: "string", default: "60" },
+      "cost-tickets": { type: "string", default: "200" },
     },
   });
   const sections: Record<string, () => Promise<Figure[]>> = {
@@ -138,6 +142,10 @@ async function main() {
     corpus: corpusFigures,
     bundles: bundleFigures,
     faults: () => faultFigures(Number(values["fault-tickets"])),
+    fuzz: () => fuzzFigures(Number(values["fuzz-mails"])),
+    loop: loopFigures,
+    load: () => loadFigures(Number(values["load-rate"]), Number(values["load-seconds"])),
+    cost: () => costFigures(Number(values["cost-tickets"])),
   };
   const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(sections);
   for (const name of chosen)

@@ -2,7 +2,11 @@ import { startDynamoDbLocal } from "../../infra/local/dynamodb-local";
 import { freePort } from "../../infra/local/ports";
 import { startSesLocal } from "../../infra/local/ses-local";
 import type { Figure } from "../bench";
+import { PRICES, runCostModel } from "../prove/cost";
 import { runFaultInjection } from "../prove/faults";
+import { MUTATIONS, runFuzzer } from "../prove/fuzz";
+import { runLoad } from "../prove/load";
+import { RESPONDERS, runLoopTests } from "../prove/loop";
 
 /** The long fault-injection run over DynamoDB Local and the local SES server. */
 export async function faultFigures(tickets: number): Promise<Figure[]> {
@@ -43,4 +47,130 @@ export async function faultFigures(tickets: number): Promise<Figure[]> {
   } finally {
     await Promise.all([dynamo.stop(), ses.stop()]);
   }
+}
+
+async function withLocalParts<T>(
+  work: (endpoints: { dynamo: string; ses: string }) => Promise<T>,
+): Promise<T> {
+  const [dynamo, ses] = await Promise.all([
+    startDynamoDbLocal({ port: await freePort() }),
+    startSesLocal({ port: await freePort() }),
+  ]);
+  try {
+    return await work({ dynamo: dynamo.endpoint, ses: ses.endpoint });
+  } finally {
+    await Promise.all([dynamo.stop(), ses.stop()]);
+  }
+}
+
+export async function fuzzFigures(mails: number): Promise<Figure[]> {
+  const r = await withLocalParts((e) => runFuzzer({ dynamoEndpoint: e.dynamo, mails }));
+  const kinds = Object.entries(r.quarantinedByKind)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  return [
+    {
+      name: "fuzz: mutated corpus mails",
+      value: r.mails,
+      unit: "mails",
+      note: `${MUTATIONS.length} mutations, 1–3 per mail`,
+    },
+    { name: "fuzz: processed", value: r.processed, unit: "mails" },
+    { name: "fuzz: quarantined with a reason", value: r.quarantined, unit: "mails", note: kinds },
+    { name: "fuzz: crashes", value: r.crashes, unit: "mails", note: r.examples.join("; ") },
+    { name: "fuzz: silent drops", value: r.silentDrops + r.quarantineEntriesMissing, unit: "mails" },
+    { name: "fuzz: raw mail not kept", value: r.rawNotKept, unit: "mails" },
+    {
+      name: "fuzz: throughput",
+      value: r.mailsPerSecond,
+      unit: "mails/s",
+      note: `slowest mail ${r.slowestMs} ms`,
+    },
+  ];
+}
+
+export async function loopFigures(): Promise<Figure[]> {
+  const r = await withLocalParts((e) => runLoopTests(e));
+  return [
+    ...RESPONDERS.map((kind) => ({
+      name: `loop: automatic mails to a ${kind} responder in a day`,
+      value: r.automaticMailsToResponder[kind],
+      unit: "mails",
+      note: `it answered ${r.responderMails[kind]} times; limit 10`,
+    })),
+    {
+      name: "loop: bounce storm, mails after the flag",
+      value: r.bounceStorm.mailsAfterFlag,
+      unit: "mails",
+      note: `${r.bounceStorm.bounces} bounces; flagged ${r.bounceStorm.flagged}; technicians told ${r.bounceStorm.techniciansTold}`,
+    },
+    {
+      name: "loop: spoofed technician commands accepted",
+      value: r.spoofing.accepted,
+      unit: "commands",
+      note: `of ${r.spoofing.attempts}; the genuine one accepted: ${r.spoofing.genuineAccepted}`,
+    },
+  ];
+}
+
+export async function loadFigures(rate: number, seconds: number): Promise<Figure[]> {
+  const r = await runLoad({ ratePerSecond: rate, seconds });
+  const note = `${r.mailsSent} mails at ${r.achievedRate}/s offered, ${r.apiEvents} API events`;
+  return [
+    { name: "load: acknowledgement latency p50", value: r.ackLatencyMs.p50, unit: "ms", note },
+    {
+      name: "load: acknowledgement latency p95",
+      value: r.ackLatencyMs.p95,
+      unit: "ms",
+      note: "target ≤ 1000 ms",
+    },
+    {
+      name: "load: acknowledgement latency p99",
+      value: r.ackLatencyMs.p99,
+      unit: "ms",
+      note: `max ${r.ackLatencyMs.max} ms`,
+    },
+    {
+      name: "load: mails acknowledged",
+      value: r.acknowledged,
+      unit: "mails",
+      note: `of ${r.mailsAccepted} accepted`,
+    },
+    {
+      name: "load: errors",
+      value: r.smtpErrors + r.apiErrors + (r.mailsAccepted - r.acknowledged),
+      unit: "errors",
+      note: `SMTP ${r.smtpErrors}, API ${r.apiErrors}, unacknowledged ${r.mailsAccepted - r.acknowledged}; ${r.examples.join("; ")}`,
+    },
+  ];
+}
+
+export async function costFigures(tickets: number): Promise<Figure[]> {
+  const r = await withLocalParts((e) => runCostModel({ endpoints: e, tickets }));
+  return [
+    ...r.lines.map((line) => ({
+      name: `cost: ${line.item}`,
+      value: line.usdPer1000Tickets,
+      unit: "$/1k tix",
+      note: `${line.quantityPerTicket} per ticket`,
+    })),
+    {
+      name: "cost: per 1,000 tickets",
+      value: r.usdPer1000Tickets,
+      unit: "$",
+      note: `${r.tickets} simulated tickets measured; ${PRICES.region} prices of ${PRICES.recordedOn}`,
+    },
+    {
+      name: "cost: 100,000 open tickets, one business day",
+      value: r.openTicketDay.usdFor100kOpenTicketsPerDay,
+      unit: "$/day",
+      note: `timers and updates: ${r.openTicketDay.usage["timer firings"]} timer firings, ${r.openTicketDay.usage["SES messages"]} mails per ticket-day`,
+    },
+    {
+      name: `cost: one ${r.helpdesk.name} agent seat, a month`,
+      value: r.helpdesk.perAgentPerMonth,
+      unit: "$",
+      note: `the AWS bill of 1,000 tickets is ${r.helpdesk.agentsForSameMonthlySpend} of one seat`,
+    },
+  ];
 }

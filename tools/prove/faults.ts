@@ -87,7 +87,7 @@ class TicketClock implements Clock {
 }
 
 /** The per-ticket dice: whether a fault happens at a step, and the tally of those that did. */
-class Dice {
+export class Dice {
   constructor(
     private readonly random: Random,
     private readonly rate: number,
@@ -106,13 +106,18 @@ class Dice {
 
 class RecordingTimers implements TimerScheduler {
   readonly due = new Map<TimerName, string>();
-  constructor(private readonly fail: () => boolean) {}
+  constructor(
+    private readonly fail: () => boolean,
+    private readonly usage: Usage,
+  ) {}
   async set(_ticketId: string, name: TimerName, at: string) {
+    this.usage["Scheduler API calls"] += 1;
     if (this.fail())
       throw Object.assign(new Error("Scheduler: InternalServerException"), { $fault: "server" });
     this.due.set(name, at);
   }
   async cancel(_ticketId: string, name: TimerName) {
+    this.usage["Scheduler API calls"] += 1;
     if (this.fail())
       throw Object.assign(new Error("Scheduler: InternalServerException"), { $fault: "server" });
     this.due.delete(name);
@@ -128,9 +133,45 @@ interface World {
   ses: string;
 }
 
-async function makeWorld(endpoints: LocalEndpoints, name: string): Promise<World> {
+/** What one played ticket used, counted where the AWS bill would count it (see tools/prove/cost.ts). */
+export const USAGE = [
+  "inbound mails",
+  "API events",
+  "timer firings",
+  "commits with effects",
+  "outbox effects",
+  "SES messages",
+  "Scheduler API calls",
+  "DynamoDB read units",
+  "DynamoDB write units",
+  "DynamoDB requests",
+] as const;
+export type UsageName = (typeof USAGE)[number];
+export type Usage = Record<UsageName, number>;
+export const emptyUsage = (): Usage => Object.fromEntries(USAGE.map((u) => [u, 0])) as Usage;
+
+const WRITES = new Set(["PutCommand", "UpdateCommand", "TransactWriteCommand", "DeleteCommand"]);
+
+export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?: Usage): Promise<World> {
   const client = new DynamoDBClient({ endpoint: endpoints.dynamo, region: "local", credentials });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  if (usage) {
+    // Every request asks DynamoDB (Local) for the capacity it consumed, as the bill counts it.
+    const send = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
+    (doc as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+      const c = command as { input: Record<string, unknown>; constructor: { name: string } };
+      c.input.ReturnConsumedCapacity = "TOTAL";
+      const result = (await send(command)) as {
+        ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[];
+      };
+      const consumed = [result.ConsumedCapacity ?? []]
+        .flat()
+        .reduce((sum, u) => sum + (u.CapacityUnits ?? 0), 0);
+      usage[WRITES.has(c.constructor.name) ? "DynamoDB write units" : "DynamoDB read units"] += consumed;
+      usage["DynamoDB requests"] += 1;
+      return result;
+    };
+  }
   const table = `aviso-faults-${name}-${process.pid}-${Date.now()}`;
   await client.send(new CreateTableCommand(tableDefinition(table)));
   return {
@@ -169,7 +210,15 @@ function rawMail(headers: Record<string, string>, body: string): Buffer {
 }
 
 /** Plays one ticket script through the application code, faults drawn by `dice`. */
-async function playTicket(world: World, script: TicketScript, index: number, dice: Dice, tag: string) {
+export async function playTicket(
+  world: World,
+  script: TicketScript,
+  index: number,
+  dice: Dice,
+  tag: string,
+  usage: Usage = emptyUsage(),
+  horizon: number = HORIZON,
+) {
   const clock = new TicketClock(script.events[0]?.at ?? DEFAULT_START);
   let crashed = false;
   const store = Object.create(world.store) as Store;
@@ -177,6 +226,7 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
     const fault = dice.pick(["crash before commit", "crash after commit"] as const);
     if (fault === "crash before commit") throw new Crash(fault);
     await world.store.commit(...args);
+    if (args[1].effects.length > 0) usage["commits with effects"] += 1;
     if (fault === "crash after commit") throw new Crash(fault);
   };
   store.claimOutboxItem = async (...args: Parameters<Store["claimOutboxItem"]>) => {
@@ -201,6 +251,7 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
         });
       if (fault === "SES 5xx") throw Object.assign(new Error("Service unavailable"), { $fault: "server" });
       const sent = await world.mailer.send(input);
+      usage["SES messages"] += 1;
       if (fault) {
         crashed = true;
         throw new Crash(fault);
@@ -208,7 +259,7 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
       return sent;
     },
   };
-  const timers = new RecordingTimers(() => dice.pick(["Scheduler 5xx"] as const) !== undefined);
+  const timers = new RecordingTimers(() => dice.pick(["Scheduler 5xx"] as const) !== undefined, usage);
   const deps: OutboxDeps & { rawMail: { put(id: string): Promise<string> } } = {
     store,
     config: world.config,
@@ -266,9 +317,13 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
         crashed = false;
         const fault = dice.pick(["stream batch twice", "stream batch twice at once"] as const);
         const perform = () =>
-          performOutboxItem(deps, item).catch((error) => {
-            if (!(error instanceof Crash) && !isTransient(error)) throw error;
-          });
+          performOutboxItem(deps, item)
+            .then((outcome) => {
+              if (outcome === "done") usage["outbox effects"] += 1;
+            })
+            .catch((error) => {
+              if (!(error instanceof Crash) && !isTransient(error)) throw error;
+            });
         if (fault === "stream batch twice at once") await Promise.all([perform(), perform()]);
         else {
           await perform();
@@ -293,6 +348,7 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
         String(event.text),
       );
       await twice(async () => {
+        usage["inbound mails"] += 1;
         const outcome = await receiveMail(deps, raw);
         if (outcome.outcome !== "quarantined") ticketId = outcome.ticketId;
       }, ["inbound delivered twice", "inbound delivered twice at once"]);
@@ -310,17 +366,17 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
         },
         String(event.text),
       );
-      await twice(
-        () => receiveMail(deps, raw),
-        ["inbound delivered twice", "inbound delivered twice at once"],
-      );
+      await twice(() => {
+        usage["inbound mails"] += 1;
+        return receiveMail(deps, raw);
+      }, ["inbound delivered twice", "inbound delivered twice at once"]);
       return;
     }
     const id = `${String(event.id).replace(script.ticketId, "S")}.${tag}`;
-    await twice(
-      () => applyEvent(deps, { ...event, id, ticketId } as TicketEventInput),
-      ["event delivered twice", "event delivered twice at once"],
-    );
+    await twice(async () => {
+      usage["API events"] += 1;
+      await applyEvent(deps, { ...event, id, ticketId } as TicketEventInput);
+    }, ["event delivered twice", "event delivered twice at once"]);
   };
 
   const fire = makeTimersHandler(async () => deps);
@@ -333,7 +389,7 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
     const scriptedAt = scripted ? scripted.at : Number.POSITIVE_INFINITY;
     const timerAt = timer ? timer.at : Number.POSITIVE_INFINITY;
     if (scriptedAt === Number.POSITIVE_INFINITY && timerAt === Number.POSITIVE_INFINITY) break;
-    if (Math.min(scriptedAt, timerAt) > HORIZON) break;
+    if (Math.min(scriptedAt, timerAt) > horizon) break;
     dice.trace?.(
       `at ${new Date(Math.min(scriptedAt, timerAt)).toISOString()} timers ${JSON.stringify([...timers.due])} next ${timer && timerAt <= scriptedAt ? `timer ${timer.name}` : scripted?.event.type}`,
     );
@@ -341,7 +397,11 @@ async function playTicket(world: World, script: TicketScript, index: number, dic
       clock.at = timer.at;
       timers.due.delete(timer.name);
       const input = { ticketId, name: timer.name, dueAt: new Date(timer.at).toISOString() };
-      if (ticketId) await twice(() => fire(input), ["timer fired twice", "timer fired twice at once"]);
+      if (ticketId)
+        await twice(async () => {
+          usage["timer firings"] += 1;
+          return fire(input);
+        }, ["timer fired twice", "timer fired twice at once"]);
     } else if (scripted) {
       next += 1;
       clock.at = Math.max(clock.at, scripted.at);

@@ -1,0 +1,175 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+import type { Logger } from "../../functions/app/apply";
+import { freePort } from "../../infra/local/ports";
+import { startRuntime } from "../../infra/local/runtime";
+import { storedMailSince } from "../../infra/local/ses-local";
+
+/**
+ * Sustained load on the local runtime: inbound mail over real SMTP at a steady rate, technician
+ * events on the API meanwhile, and the time from "mail accepted" (SMTP 250) to "acknowledgement in
+ * the SES store" for every mail.
+ */
+export interface LoadReport {
+  ratePerSecond: number;
+  seconds: number;
+  mailsSent: number;
+  mailsAccepted: number;
+  acknowledged: number;
+  smtpErrors: number;
+  apiEvents: number;
+  apiErrors: number;
+  ackLatencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Mails actually offered per second (the generator's own pace). */
+  achievedRate: number;
+  examples: string[];
+}
+
+const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export async function runLoad(
+  options: { ratePerSecond?: number; seconds?: number } = {},
+): Promise<LoadReport> {
+  const rate = options.ratePerSecond ?? 20;
+  const seconds = options.seconds ?? 60;
+  const dataDir = await mkdtemp(join(tmpdir(), "aviso-load-"));
+  const [smtpPort, sesPort, apiPort, dynamodbPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const runtime = await startRuntime({ smtpPort, sesPort, apiPort, dynamodbPort, dataDir, log: quiet });
+  const run = Date.now().toString(36);
+  const acceptedAt = new Map<string, number>();
+  const ackedAt = new Map<string, number>();
+  const examples: string[] = [];
+  let smtpErrors = 0;
+  let apiEvents = 0;
+  let apiErrors = 0;
+  let watching = true;
+  let lastSend = performance.now();
+  const ticketsSeen: string[] = [];
+  const sesEndpoint = `http://127.0.0.1:${sesPort}`;
+  // Watch the SES store: the first mail to each client is its acknowledgement.
+  const watcher = (async () => {
+    while (watching || ackedAt.size < acceptedAt.size) {
+      const since = Math.floor(Date.now() / 1000) - 3;
+      for (const mail of await storedMailSince(sesEndpoint, since)) {
+        for (const to of mail.destination.to) {
+          const address = /<([^>]+)>/.exec(to)?.[1] ?? to;
+          if (address.startsWith("load-") && !ackedAt.has(address)) {
+            ackedAt.set(address, performance.now());
+            const ticketId = /\[#(T-\d+)\]/.exec(mail.subject)?.[1];
+            if (ticketId) ticketsSeen.push(ticketId);
+          }
+        }
+      }
+      if (!watching && performance.now() - lastSend > 30_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: smtpPort,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 16,
+    maxMessages: Number.POSITIVE_INFINITY,
+  });
+  const total = rate * seconds;
+  const started = performance.now();
+  const sends: Promise<void>[] = [];
+  const technicianEvents: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const address = `load-${run}-${i}@cliente.example`;
+    lastSend = performance.now();
+    sends.push(
+      transport
+        .sendMail({
+          from: `Cliente ${i} <${address}>`,
+          to: runtime.config.supportAddress,
+          subject: `No funciona el equipo ${i}`,
+          text: "Buenos días, el equipo no arranca desde esta mañana. ¿Podéis ayudarnos?",
+          messageId: `<load-${run}-${i}@cliente.example>`,
+        })
+        .then(() => void acceptedAt.set(address, performance.now()))
+        .catch((error: Error) => {
+          smtpErrors += 1;
+          if (examples.length < 5) examples.push(`SMTP: ${error.message}`);
+        }),
+    );
+    // A technician event on an earlier ticket every tenth mail: the API under the same load.
+    if (i % 10 === 9) technicianEvents.push(postDiagnosis(apiPort, i));
+  }
+  const achievedRate = total / ((performance.now() - started) / 1000);
+  await Promise.all(sends);
+  await Promise.all(technicianEvents);
+  watching = false;
+  await watcher;
+  transport.close();
+  await runtime.stop();
+  await rm(dataDir, { recursive: true, force: true });
+
+  const latencies: number[] = [];
+  for (const [address, accepted] of acceptedAt) {
+    const acked = ackedAt.get(address);
+    if (acked !== undefined) latencies.push(Math.max(0, acked - accepted));
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    ratePerSecond: rate,
+    seconds,
+    mailsSent: total,
+    mailsAccepted: acceptedAt.size,
+    acknowledged: latencies.length,
+    smtpErrors,
+    apiEvents,
+    apiErrors,
+    ackLatencyMs: {
+      p50: Math.round(percentile(latencies, 50)),
+      p95: Math.round(percentile(latencies, 95)),
+      p99: Math.round(percentile(latencies, 99)),
+      max: Math.round(latencies.at(-1) ?? Number.NaN),
+    },
+    achievedRate: Math.round(achievedRate * 10) / 10,
+    examples,
+  };
+
+  async function postDiagnosis(port: number, i: number) {
+    // A ticket whose acknowledgement has gone out: a technician takes it up.
+    const ticketId = ticketsSeen[Math.floor(ticketsSeen.length / 2)];
+    if (!ticketId) return;
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/tickets/${ticketId}/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          type: "diagnosis",
+          id: `load-${run}-diagnosis-${i}`,
+          actor: { address: runtime.config.technicians[0]?.address ?? "tech@aviso.localhost" },
+          text: "El disco de arranque está dañado; lo cambiamos hoy.",
+        }),
+      });
+      apiEvents += 1;
+      if (response.status >= 300) {
+        apiErrors += 1;
+        if (examples.length < 5) examples.push(`API ${response.status}: ${await response.text()}`);
+      }
+    } catch (error) {
+      apiErrors += 1;
+      if (examples.length < 5) examples.push(`API: ${(error as Error).message}`);
+    }
+  }
+}
