@@ -22,24 +22,37 @@ export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
       d.log.info("outbox swept", swept);
       return { batchItemFailures: [], swept };
     }
-    const batchItemFailures: { itemIdentifier: string }[] = [];
+    // One ticket's effects in order; different tickets side by side.
+    const byTicket = new Map<string, { item: OutboxItem; sequence?: string }[]>();
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== "INSERT" || !image) continue;
       const item = unmarshall(image) as OutboxItem;
       if (!String(item.SK).startsWith("OUT#")) continue;
-      try {
-        await performOutboxItem(d, item);
-      } catch (error) {
-        d.log.error("effect failed; will be retried", {
-          ticketId: item.ticketId,
-          effectId: item.effect?.id,
-          error: (error as Error).message,
-        });
-        if (record.dynamodb?.SequenceNumber)
-          batchItemFailures.push({ itemIdentifier: record.dynamodb.SequenceNumber });
-      }
+      const list = byTicket.get(item.ticketId) ?? [];
+      list.push({
+        item,
+        ...(record.dynamodb?.SequenceNumber ? { sequence: record.dynamodb.SequenceNumber } : {}),
+      });
+      byTicket.set(item.ticketId, list);
     }
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    await Promise.all(
+      [...byTicket.values()].map(async (items) => {
+        for (const { item, sequence } of items) {
+          try {
+            await performOutboxItem(d, item);
+          } catch (error) {
+            d.log.error("effect failed; will be retried", {
+              ticketId: item.ticketId,
+              effectId: item.effect?.id,
+              error: (error as Error).message,
+            });
+            if (sequence) batchItemFailures.push({ itemIdentifier: sequence });
+          }
+        }
+      }),
+    );
     return { batchItemFailures };
   };
 }

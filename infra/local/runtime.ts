@@ -450,6 +450,7 @@ function startStreamPoller(
     const table = await client.send(new DescribeTableCommand({ TableName: TABLE }));
     const arn = table.Table?.LatestStreamArn;
     if (!arn) return;
+    let busy = false;
     while (!stopped) {
       try {
         const description = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
@@ -472,11 +473,14 @@ function startStreamPoller(
           iterators.set(shard.ShardId, page.NextShardIterator);
           const records = (page.Records ?? []).filter(isOutboxInsert).map(toStreamRecord);
           if (records.length > 0) await outbox({ Records: records });
+          busy ||= (page.Records ?? []).length > 0;
         }
       } catch (error) {
         if (!stopped) log.warn("stream poll failed; retrying", { error: String(error) });
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // Straight on while records keep coming; a short pause when the stream is quiet.
+      if (!busy) await new Promise((resolve) => setTimeout(resolve, 100));
+      busy = false;
     }
   };
   const running = loop();
