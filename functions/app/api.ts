@@ -32,11 +32,11 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
   const feedbackRoute = /^\/feedback\/(T-\d+)$/i.exec(path);
 
   if (method === "GET" && path === "/tickets") {
-    const tickets = await deps.store.listTickets();
+    const tickets = await deps.store.listTicketsWithLastSent();
     const now = deps.clock.now().getTime();
     return json(200, {
       tickets: tickets
-        .map((ticket) => summary(ticket, now))
+        .map(({ ticket, lastSentAt }) => summary(ticket, now, lastSentAt))
         .sort((a, b) => b.silenceBusinessHours - a.silenceBusinessHours),
     });
   }
@@ -51,9 +51,25 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
       deps.store.timeline(ticketId),
       deps.store.outbox(ticketId),
     ]);
+    const calendar = calendarFor(ticket.client.calendar);
+    const opened = Date.parse(ticket.openedAt);
+    const sinceOpening = (at: string | number) =>
+      Math.round(calendar.businessHoursBetween(opened, typeof at === "number" ? at : Date.parse(at)) * 100) / 100;
     return json(200, {
       ticket,
-      ...summary(ticket, deps.clock.now().getTime()),
+      ...summary(ticket, deps.clock.now().getTime(), await deps.store.lastClientMailSent(ticketId)),
+      // The client's side of the story over business time, for the lead's timeline drawing.
+      businessHoursOpen: sinceOpening(deps.clock.now().getTime()),
+      hoursPerDay: calendar.hoursPerDay,
+      messages: outbox
+        .filter((item) => item.effect.kind === "send-client")
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .map((item) => ({
+          at: item.createdAt,
+          template: item.effect.kind === "send-client" ? item.effect.template : "",
+          sent: item.status === "done" && (item.result ?? "").startsWith("sent"),
+          businessHours: sinceOpening(item.createdAt),
+        })),
       timeline: timeline.sort((a, b) => a.at.localeCompare(b.at)),
       effects: outbox
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
@@ -142,12 +158,15 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
   return json(404, { error: `no route for ${method} ${path}` });
 }
 
-function summary(ticket: Ticket, now: number) {
+/**
+ * Silence is measured from the last mail the client actually got: a message decided but suppressed
+ * (a bouncing address, the loop cap) or still failing does not count as news.
+ */
+function summary(ticket: Ticket, now: number, lastSentAt?: string) {
   const calendar = calendarFor(ticket.client.calendar);
+  const heardAt = Date.parse(lastSentAt ?? ticket.openedAt);
   const silenceBusinessHours =
-    ticket.status === "open"
-      ? Math.round(calendar.businessHoursBetween(Date.parse(ticket.lastClientMessageAt), now) * 100) / 100
-      : 0;
+    ticket.status === "open" ? Math.round(calendar.businessHoursBetween(heardAt, now) * 100) / 100 : 0;
   return {
     id: ticket.id,
     status: ticket.status,
@@ -156,6 +175,7 @@ function summary(ticket: Ticket, now: number) {
     locale: ticket.client.locale,
     openedAt: ticket.openedAt,
     lastClientMessageAt: ticket.lastClientMessageAt,
+    ...(lastSentAt ? { lastClientMailSentAt: lastSentAt } : {}),
     silenceBusinessHours,
     overdue: silenceBusinessHours > calendar.hoursPerDay,
     clientMessages: ticket.counters.clientMessages,

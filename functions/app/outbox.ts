@@ -217,7 +217,10 @@ async function sendTo(
   }
   if (automatic) await deps.store.countInWindow("out#*", 600, now);
   await deps.store.indexMessage(messageId, ticketId, now);
-  if (clientThread) await deps.store.appendThread(ticketId, messageId);
+  if (clientThread) {
+    await deps.store.appendThread(ticketId, messageId);
+    await deps.store.recordClientMailSent(ticketId, now);
+  }
   return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;
 }
 

@@ -602,6 +602,46 @@ export class Store {
   }
 
   /** Every ticket (small installations and the local runtime; the stack adds no index for this yet). */
+  /** When a client message of a ticket last actually went out (not suppressed, not failed). */
+  async recordClientMailSent(ticketId: string, now: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: `TICKET#${ticketId}`, SK: "LAST-SENT" },
+          UpdateExpression: "SET #at = :at",
+          ConditionExpression: "attribute_not_exists(#at) OR #at < :at",
+          ExpressionAttributeNames: { "#at": "at" },
+          ExpressionAttributeValues: { ":at": now.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async lastClientMailSent(ticketId: string): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { PK: `TICKET#${ticketId}`, SK: "LAST-SENT" } }),
+    );
+    return result.Item?.at as string | undefined;
+  }
+
+  /** Every ticket with the instant its client last actually got mail from us. */
+  async listTicketsWithLastSent(): Promise<{ ticket: Ticket; lastSentAt?: string }[]> {
+    const items = await this.scanAll({
+      FilterExpression: "(SK = :meta OR SK = :sent) AND begins_with(PK, :ticket)",
+      ExpressionAttributeValues: { ":meta": "META", ":sent": "LAST-SENT", ":ticket": "TICKET#" },
+    });
+    const sent = new Map(items.filter((i) => i.SK === "LAST-SENT").map((i) => [i.PK as string, i.at as string]));
+    return items
+      .filter((i) => i.SK === "META")
+      .map((i) => {
+        const lastSentAt = sent.get(i.PK as string);
+        return { ticket: i.ticket as Ticket, ...(lastSentAt ? { lastSentAt } : {}) };
+      });
+  }
+
   async listTickets(): Promise<Ticket[]> {
     const items = await this.scanAll({
       FilterExpression: "SK = :meta AND begins_with(PK, :ticket)",
