@@ -32,6 +32,32 @@ export const SAMPLE: MessageData = {
   reason: "unknown command #diagnosys",
   clientAddress: "ana@cliente.example",
   dueAt: "2026-11-24T10:00:00+01:00",
+  report: {
+    from: "2026-11-16",
+    to: "2026-11-23",
+    opened: 37,
+    resolved: 31,
+    open: 12,
+    overdue: 1,
+    averageDiagnosisHours: 2.4,
+    averageResolutionHours: 11.8,
+    escalations: 3,
+    reopenings: 1,
+    ratings: 14,
+    averageRating: 4.3,
+    longestSilences: [
+      {
+        ticketId: "T-1042",
+        client: "Ana Pérez",
+        subject: "La impresora no imprime",
+        hours: 11.5,
+        overdue: true,
+      },
+      { ticketId: "T-1051", client: "Bruno Díaz", subject: "No llega el correo", hours: 6, overdue: false },
+    ],
+    lowestRatings: [{ ticketId: "T-1033", rating: 2, stars: "★★☆☆☆", comment: "It took two days." }],
+    ideas: [{ ticketId: "T-1029", idea: "A web page showing the ticket status." }],
+  },
 };
 
 export async function writePreview(dir = join(import.meta.dirname, "../.aviso/preview")) {

@@ -54,7 +54,8 @@ export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Pro
     const calendar = calendarFor(ticket.client.calendar);
     const opened = Date.parse(ticket.openedAt);
     const sinceOpening = (at: string | number) =>
-      Math.round(calendar.businessHoursBetween(opened, typeof at === "number" ? at : Date.parse(at)) * 100) / 100;
+      Math.round(calendar.businessHoursBetween(opened, typeof at === "number" ? at : Date.parse(at)) * 100) /
+      100;
     return json(200, {
       ticket,
       ...summary(ticket, deps.clock.now().getTime(), await deps.store.lastClientMailSent(ticketId)),

@@ -3,3 +3,4 @@ export * from "./events";
 export * from "./metrics";
 export * from "./model";
 export * from "./policy";
+export * from "./report";

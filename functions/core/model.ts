@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { type CalendarSpec, CalendarSpecSchema } from "./calendar-spec";
 import { type Locale, LocaleSchema, type Person, type TimerName } from "./events";
+import type { WeeklyReport } from "./report";
 
 export type TicketStatus = "open" | "resolved" | "closed";
 
@@ -61,6 +62,7 @@ export const STAFF_TEMPLATES = [
   "escalation-copy",
   "low-rating",
   "delivery-failed",
+  "weekly-report",
 ] as const;
 export type StaffTemplate = (typeof STAFF_TEMPLATES)[number];
 
@@ -93,6 +95,8 @@ export interface MessageData {
   clientAddress?: string;
   /** A staff-only instant (e.g. when the client expects the next update): never in client mail. */
   dueAt?: string;
+  /** The support lead's weekly report (staff-weekly-report only). */
+  report?: WeeklyReport;
 }
 
 export type Effect =

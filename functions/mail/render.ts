@@ -113,6 +113,7 @@ class RenderContext {
   idea: string | undefined;
   reason: string | undefined;
   clientAddress: string | undefined;
+  report: MessageData["report"];
   feedbackUrl: string | undefined;
   replyMarker = REPLY_ABOVE_MARKER;
 
@@ -138,6 +139,7 @@ class RenderContext {
     this.rating = data.rating;
     this.comment = data.comment;
     this.idea = data.idea;
+    this.report = data.report;
     this.reason = data.reason;
     this.clientAddress = data.clientAddress;
     this.feedbackUrl = feedbackUrl;

@@ -602,6 +602,23 @@ export class Store {
   }
 
   /** Every ticket (small installations and the local runtime; the stack adds no index for this yet). */
+  /** Takes the right to send one report (a Scheduler retry or a second runtime must not send it twice). */
+  async claimReport(key: string, now: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { PK: "REPORT", SK: key, at: now.toISOString() },
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** When a client message of a ticket last actually went out (not suppressed, not failed). */
   async recordClientMailSent(ticketId: string, now: Date): Promise<void> {
     try {
@@ -633,7 +650,9 @@ export class Store {
       FilterExpression: "(SK = :meta OR SK = :sent) AND begins_with(PK, :ticket)",
       ExpressionAttributeValues: { ":meta": "META", ":sent": "LAST-SENT", ":ticket": "TICKET#" },
     });
-    const sent = new Map(items.filter((i) => i.SK === "LAST-SENT").map((i) => [i.PK as string, i.at as string]));
+    const sent = new Map(
+      items.filter((i) => i.SK === "LAST-SENT").map((i) => [i.PK as string, i.at as string]),
+    );
     return items
       .filter((i) => i.SK === "META")
       .map((i) => {

@@ -20,12 +20,14 @@ import {
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { DateTime } from "luxon";
 import { SMTPServer } from "smtp-server";
 import { SesMailer } from "../../functions/adapters/ses";
 import { handleApiRequest } from "../../functions/app/api";
 import { type Clock, consoleLogger, type Logger } from "../../functions/app/apply";
 import type { InboundDeps } from "../../functions/app/inbound";
 import { type OutboxDeps, sweepOutbox, type TimerScheduler } from "../../functions/app/outbox";
+import { sendWeeklyReport } from "../../functions/app/report";
 import { type AvisoConfig, configFromEnv } from "../../functions/config";
 import type { TimerName } from "../../functions/core";
 import { makeInboundEmailHandler, type RawMailSource } from "../../functions/handlers/inbound-email";
@@ -278,6 +280,23 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       1000,
     );
     stops.push(async () => clearInterval(ticker));
+    // The lead's weekly report, when the runtime's clock passes Monday 09:00 in the lead's zone.
+    let reportCheckedAt = clock.now().getTime();
+    const weeklyCheck = setInterval(
+      () =>
+        void serial(async () => {
+          const now = clock.now().getTime();
+          const monday = DateTime.fromMillis(now, { zone: config.technicianTimeZone })
+            .startOf("week")
+            .set({ hour: 9 })
+            .toMillis();
+          const due = monday > reportCheckedAt && monday <= now;
+          reportCheckedAt = now;
+          if (due) await sendWeeklyReport(deps);
+        }).catch((e) => log.error("weekly report failed", { error: String(e) })),
+      1000,
+    );
+    stops.push(async () => clearInterval(weeklyCheck));
     // And the outbox sweep the stack runs every five minutes: what a crash left is performed.
     const sweeper = setInterval(
       () =>
@@ -525,6 +544,10 @@ async function serveApi(
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       response.end(await readFile(join(import.meta.dirname, "../../web/index.html")));
       return;
+    }
+    if (url.pathname === "/_reports/weekly" && request.method === "POST") {
+      // What the stack's Monday cron does, on demand (the runtime also sends it by itself on Mondays).
+      return reply(200, await sendWeeklyReport(deps as OutboxDeps, { force: true }));
     }
     if (url.pathname === "/_clock" && request.method === "GET") {
       return reply(200, {

@@ -9,6 +9,7 @@ const aviso = {
   domain: "support.example.com",
   supportAddress: "help@support.example.com",
   technicians: [{ address: "tech@example.com", name: "Tech" }],
+  supportLead: "lead@example.com",
   technicianTimeZone: "Europe/Madrid",
   defaultLocale: "es",
   activateReceiptRuleSet: true,
@@ -159,6 +160,12 @@ describe("the stack", () => {
       EventPattern: { source: ["aws.ses"], "detail-type": Match.arrayWith(["Email Sent"]) },
     });
     template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(5 minutes)" });
+    // The lead's weekly report: a Scheduler cron in the lead's time zone, invoking the outbox function.
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 9 ? * MON *)",
+      ScheduleExpressionTimezone: "Europe/Madrid",
+      Target: Match.objectLike({ Input: JSON.stringify({ aviso: "weekly-report" }) }),
+    });
     // The lead's figures, read from the EMF the handlers write (namespace "aviso").
     const dashboard = JSON.stringify(Object.values(template.findResources("AWS::CloudWatch::Dashboard"))[0]);
     for (const figure of [

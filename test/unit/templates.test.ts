@@ -15,11 +15,44 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("templates", () => {
+  it("render the lead's weekly report in both languages with its lists, escaped", () => {
+    const report = {
+      ...SAMPLE.report,
+      ideas: [{ ticketId: "T-1029", idea: "<script>alert(1)</script> una página de estado" }],
+    } as NonNullable<typeof SAMPLE.report>;
+    const es = renderMessage("es", "staff-weekly-report", { ...SAMPLE, report }, options);
+    const en = renderMessage("en", "staff-weekly-report", { ...SAMPLE, report }, options);
+    expect(es.subject).toBe(
+      "[aviso] Semana del 2026-11-16 al 2026-11-23: 37 abiertas, 31 resueltas, 1 en silencio",
+    );
+    expect(en.subject).toBe("[aviso] Week of 2026-11-16 to 2026-11-23: 37 opened, 31 resolved, 1 waiting");
+    for (const mail of [es, en]) {
+      expect(mail.text).toContain("T-1042");
+      expect(mail.text).toContain("T-1051");
+      expect(mail.text).toContain("It took two days.");
+      expect(mail.html).not.toContain("<script>alert(1)</script>");
+      expect(mail.html).toContain("&lt;script&gt;");
+    }
+    expect(es.text).toContain("11.5 h hábiles");
+    expect(en.text).toContain("11.5 business hours");
+    const empty = renderMessage(
+      "en",
+      "staff-weekly-report",
+      { ...SAMPLE, report: { ...report, longestSilences: [], lowestRatings: [], ideas: [] } },
+      options,
+    );
+    expect(empty.text).toContain("Nobody is waiting");
+    expect(empty.text).toContain("No new ideas this week.");
+  });
+
   it("exist and render for every client and staff message in Spanish and English", () => {
     for (const locale of LOCALES as readonly Locale[]) {
       for (const name of [...CLIENT_TEMPLATES, ...STAFF_TEMPLATES.map((s) => `staff-${s}` as const)]) {
         const mail = renderMessage(locale, name, SAMPLE, options);
-        expect(mail.subject, `${locale}/${name}`).toContain("[#T-1042]");
+        // Ticket mail names its ticket; the weekly report names its week.
+        expect(mail.subject, `${locale}/${name}`).toContain(
+          name === "staff-weekly-report" ? "2026-11-16" : "[#T-1042]",
+        );
         expect(mail.html, `${locale}/${name}`).toMatch(/^<!doctype html>/i);
         expect(mail.text.length, `${locale}/${name}`).toBeGreaterThan(40);
         expect(mail.html).not.toMatch(/\{\{|\}\}/);
