@@ -343,26 +343,6 @@ export class AvisoStack extends Stack {
       ],
     });
     timers.grantInvoke(schedulerRole);
-    // The support lead's weekly report: Monday 09:00 in the lead's (the technicians') time zone.
-    if (config.supportLead) {
-      new scheduler.CfnSchedule(this, "WeeklyReport", {
-        description: "aviso: the support lead's weekly report",
-        scheduleExpression: "cron(0 9 ? * MON *)",
-        scheduleExpressionTimezone: config.technicianTimeZone,
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: outbox.functionArn,
-          roleArn: schedulerRole.roleArn,
-          input: JSON.stringify({ aviso: "weekly-report" }),
-          retryPolicy: { maximumRetryAttempts: 3 },
-        },
-      });
-      outbox.grantInvoke(schedulerRole);
-      Validations.of(schedulerRole).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(outbox.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-        reason: "CDK's invoke grant covers the outbox function's versions and aliases (the weekly report).",
-      });
-    }
     // The outbox sweep: effects the stream left (retries exhausted, a crash mid-send) are performed.
     new events.Rule(this, "OutboxSweepRule", {
       schedule: events.Schedule.rate(Duration.minutes(5)),
@@ -379,6 +359,28 @@ export class AvisoStack extends Stack {
       ],
     });
     outbox.addToRolePolicy(sendMail);
+    // The support lead's weekly report: Monday 09:00 in the lead's (the technicians') time zone.
+    if (config.supportLead) {
+      new scheduler.CfnSchedule(this, "WeeklyReport", {
+        description: "aviso: the support lead's weekly report",
+        scheduleExpression: "cron(0 9 ? * MON *)",
+        scheduleExpressionTimezone: config.technicianTimeZone,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: ticketEvents.functionArn,
+          roleArn: schedulerRole.roleArn,
+          input: JSON.stringify({ aviso: "weekly-report" }),
+          retryPolicy: { maximumRetryAttempts: 3 },
+        },
+      });
+      ticketEvents.grantInvoke(schedulerRole);
+      ticketEvents.addToRolePolicy(sendMail);
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(ticketEvents.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason:
+          "CDK's invoke grant covers the ticket-events function's versions and aliases (the weekly report).",
+      });
+    }
     outbox.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],

@@ -63,12 +63,14 @@ export const SAMPLE: MessageData = {
 export async function writePreview(dir = join(import.meta.dirname, "../.aviso/preview")) {
   await buildTemplates();
   const { renderMessage } = await import("../functions/mail/render");
+  const { renderReport } = await import("../functions/app/report");
   await mkdir(dir, { recursive: true });
   const rows: string[] = [];
   const names = [...CLIENT_TEMPLATES, ...STAFF_TEMPLATES.map((name) => `staff-${name}` as const)];
   for (const name of names) {
     for (const locale of LOCALES as readonly Locale[]) {
-      const mail = renderMessage(locale, name, SAMPLE, {
+      const render = name === "staff-weekly-report" ? renderReport : renderMessage;
+      const mail = render(locale, name, SAMPLE, {
         timeZone: "Europe/Madrid",
         feedbackUrl: "http://127.0.0.1:3000/feedback/T-1042?sig=preview",
       });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
 import { applyEvent, type CoreDeps } from "./apply";
-import { verifyFeedbackSignature } from "./outbox";
+import { verifyFeedbackSignature } from "./feedback-link";
 
 export interface ApiRequest {
   method: string;

@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import type { Effect, MetricPoint, Person, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
@@ -6,6 +5,7 @@ import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
 import { OUTBOX_LEASE_SECONDS, type OutboxItem } from "../store/store";
 import type { CoreDeps } from "./apply";
+import { feedbackLink } from "./feedback-link";
 
 export interface Mailer {
   /** Sends one mail; returns the Message-ID header the recipient will see. */
@@ -280,16 +280,4 @@ export async function sweepOutbox(
   return totals;
 }
 
-/** A signed link to the feedback page of one ticket: nobody can rate another's ticket. */
-export function feedbackLink(base: string, ticketId: string, secret: string): string {
-  const signature = createHmac("sha256", secret)
-    .update(`aviso-feedback:${ticketId}`)
-    .digest("base64url")
-    .slice(0, 16);
-  return `${base.replace(/\/$/, "")}/${ticketId}?sig=${signature}`;
-}
-
-export function verifyFeedbackSignature(ticketId: string, signature: string, secret: string): boolean {
-  const expected = new URL(feedbackLink("http://x", ticketId, secret)).searchParams.get("sig");
-  return typeof signature === "string" && signature.length === expected?.length && signature === expected;
-}
+export { feedbackLink, verifyFeedbackSignature } from "./feedback-link";

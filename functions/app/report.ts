@@ -1,6 +1,10 @@
+import { precompiled } from "../../templates/generated/report-templates";
 import { weeklyReport } from "../core";
 import { composeSendEmail } from "../mail/compose";
-import { renderMessage } from "../mail/render";
+import { makeRenderer } from "../mail/renderer";
+
+export const renderReport = makeRenderer(precompiled);
+
 import type { OutboxDeps } from "./outbox";
 
 /**
@@ -21,7 +25,7 @@ export async function sendWeeklyReport(
   const report = weeklyReport({ tickets, feedback, now, timeZone: config.technicianTimeZone });
   if (!options.force && !(await deps.store.claimReport(`weekly#${report.to}`, now)))
     return { sent: false, reason: `the report for the week to ${report.to} was already sent` };
-  const rendered = renderMessage(
+  const rendered = renderReport(
     config.defaultLocale,
     "staff-weekly-report",
     { ticketId: "", subject: "", report },

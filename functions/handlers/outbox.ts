@@ -2,7 +2,6 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { OutboxDeps } from "../app/outbox";
 import { performOutboxItem, sweepOutbox } from "../app/outbox";
-import { sendWeeklyReport } from "../app/report";
 import type { OutboxItem } from "../store/store";
 
 export interface StreamRecord {
@@ -15,15 +14,8 @@ export interface StreamRecord {
  * reported as partial batch failures, so only they are retried.
  */
 export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
-  return async (
-    event: { Records: StreamRecord[] } | { "detail-type": "Scheduled Event" } | { aviso: "weekly-report" },
-  ) => {
+  return async (event: { Records: StreamRecord[] } | { "detail-type": "Scheduled Event" }) => {
     const d = await deps();
-    if ("aviso" in event && event.aviso === "weekly-report") {
-      // The stack's Monday-morning Scheduler cron, in the lead's time zone.
-      const report = await sendWeeklyReport(d);
-      return { batchItemFailures: [], report };
-    }
     if (!("Records" in event)) {
       // The stack's every-five-minutes rule: what the stream left (see sweepOutbox).
       const swept = await sweepOutbox(d);

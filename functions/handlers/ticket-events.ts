@@ -1,5 +1,7 @@
 import { handleApiRequest } from "../app/api";
 import { applyEvent, type CoreDeps } from "../app/apply";
+import type { OutboxDeps } from "../app/outbox";
+import { sendWeeklyReport } from "../app/report";
 
 interface HttpApiEvent {
   requestContext: { http: { method: string; path: string } };
@@ -17,9 +19,15 @@ interface EventBridgeEvent {
 }
 
 /** HTTP API (IAM-signed) and EventBridge bus: technician and ticket-system events, and reads. */
-export function makeTicketEventsHandler(deps: () => Promise<CoreDeps>) {
-  return async (event: HttpApiEvent | EventBridgeEvent) => {
+export function makeTicketEventsHandler(deps: () => Promise<CoreDeps & Partial<OutboxDeps>>) {
+  return async (event: HttpApiEvent | EventBridgeEvent | { aviso: "weekly-report" }) => {
     const d = await deps();
+    if ("aviso" in event) {
+      // The stack's Monday-morning Scheduler cron, in the lead's time zone.
+      if (event.aviso !== "weekly-report" || !d.mailer)
+        throw new Error(`unknown task ${String(event.aviso)}`);
+      return { report: await sendWeeklyReport(d as OutboxDeps) };
+    }
     if ("detail-type" in event) {
       const decision = await applyEvent(d, event.detail);
       return { outcome: decision.outcome, reason: decision.reason };

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { renderReport } from "../../functions/app/report";
 import { CLIENT_TEMPLATES, LOCALES, type Locale, STAFF_TEMPLATES } from "../../functions/core";
 import { composeSendEmail } from "../../functions/mail/compose";
 import { inspectMail } from "../../functions/mail/inspect";
@@ -20,8 +21,8 @@ describe("templates", () => {
       ...SAMPLE.report,
       ideas: [{ ticketId: "T-1029", idea: "<script>alert(1)</script> una página de estado" }],
     } as NonNullable<typeof SAMPLE.report>;
-    const es = renderMessage("es", "staff-weekly-report", { ...SAMPLE, report }, options);
-    const en = renderMessage("en", "staff-weekly-report", { ...SAMPLE, report }, options);
+    const es = renderReport("es", "staff-weekly-report", { ...SAMPLE, report }, options);
+    const en = renderReport("en", "staff-weekly-report", { ...SAMPLE, report }, options);
     expect(es.subject).toBe(
       "[aviso] Semana del 2026-11-16 al 2026-11-23: 37 abiertas, 31 resueltas, 1 en silencio",
     );
@@ -35,7 +36,7 @@ describe("templates", () => {
     }
     expect(es.text).toContain("11.5 h hábiles");
     expect(en.text).toContain("11.5 business hours");
-    const empty = renderMessage(
+    const empty = renderReport(
       "en",
       "staff-weekly-report",
       { ...SAMPLE, report: { ...report, longestSilences: [], lowestRatings: [], ideas: [] } },
@@ -48,7 +49,8 @@ describe("templates", () => {
   it("exist and render for every client and staff message in Spanish and English", () => {
     for (const locale of LOCALES as readonly Locale[]) {
       for (const name of [...CLIENT_TEMPLATES, ...STAFF_TEMPLATES.map((s) => `staff-${s}` as const)]) {
-        const mail = renderMessage(locale, name, SAMPLE, options);
+        const render = name === "staff-weekly-report" ? renderReport : renderMessage;
+        const mail = render(locale, name, SAMPLE, options);
         // Ticket mail names its ticket; the weekly report names its week.
         expect(mail.subject, `${locale}/${name}`).toContain(
           name === "staff-weekly-report" ? "2026-11-16" : "[#T-1042]",
