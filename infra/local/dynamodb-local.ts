@@ -54,7 +54,7 @@ export async function startDynamoDbLocal(options: {
   const child: ChildProcess = spawn(
     "java",
     [
-      "-Xmx2g",
+      "-Xmx4g",
       `-Djava.library.path=${join(emulator, "DynamoDBLocal_lib")}`,
       "-jar",
       join(emulator, "DynamoDBLocal.jar"),

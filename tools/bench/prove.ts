@@ -15,7 +15,11 @@ export async function faultFigures(tickets: number): Promise<Figure[]> {
     startSesLocal({ port: await freePort() }),
   ]);
   try {
-    const r = await runFaultInjection({ endpoints: { dynamo: dynamo.endpoint, ses: ses.endpoint }, tickets });
+    const r = await runFaultInjection({
+      endpoints: { dynamo: dynamo.endpoint, ses: ses.endpoint },
+      tickets,
+      dynamoPerWorld: true,
+    });
     const injected = Object.values(r.faultsInjected).reduce((a, b) => a + b, 0);
     const kinds = Object.entries(r.faultsInjected)
       .map(([name, count]) => `${name} ${count}`)

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SesMailer } from "../../functions/adapters/ses";
@@ -15,6 +15,8 @@ import { loadConfig } from "../../functions/config";
 import type { TicketEventInput, TimerName } from "../../functions/core";
 import { makeTimersHandler } from "../../functions/handlers/timers";
 import { OUTBOX_LEASE_SECONDS, Store, tableDefinition } from "../../functions/store/store";
+import { startDynamoDbLocal } from "../../infra/local/dynamodb-local";
+import { freePort } from "../../infra/local/ports";
 import { sesStoreLedger, storedMailSince } from "../../infra/local/ses-local";
 import type { ScriptedEvent, TicketScript } from "../simulation/engine";
 import { DEFAULT_START } from "../simulation/report";
@@ -131,6 +133,7 @@ interface World {
   config: ReturnType<typeof loadConfig>;
   ledger: ReturnType<typeof sesStoreLedger>;
   ses: string;
+  drop(): Promise<void>;
 }
 
 /** What one played ticket used, counted where the AWS bill would count it (see tools/prove/cost.ts). */
@@ -197,6 +200,7 @@ export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?:
     }),
     ledger: sesStoreLedger(endpoints.ses, "eu-west-1"),
     ses: endpoints.ses,
+    drop: async () => void (await client.send(new DeleteTableCommand({ TableName: table }))),
   };
 }
 
@@ -473,6 +477,7 @@ export async function runFaultInjection(options: {
   faultRate?: number;
   concurrency?: number;
   days?: number;
+  dynamoPerWorld?: boolean;
 }): Promise<FaultReport> {
   const started = performance.now();
   const seed = options.seed ?? 1;
@@ -499,7 +504,10 @@ export async function runFaultInjection(options: {
     ["faulty", faultRate],
   ] as const) {
     await fetch(`${options.endpoints.ses}/clear-store`, { method: "POST" });
-    const world = await makeWorld(options.endpoints, name);
+    // DynamoDB Local slows down badly after a few hundred thousand writes: a long run gives each
+    // world a fresh one.
+    const own = options.dynamoPerWorld ? await startDynamoDbLocal({ port: await freePort() }) : undefined;
+    const world = await makeWorld({ ...options.endpoints, ...(own ? { dynamo: own.endpoint } : {}) }, name);
     const tag = `${name[0]}${run}`;
     const played = await pool(
       scripts.map((script, index) => () => {
@@ -513,6 +521,8 @@ export async function runFaultInjection(options: {
       options.concurrency ?? 8,
     );
     counted.push(await clientMessages(world, options.endpoints.ses, since, played, tag));
+    await world.drop();
+    await own?.stop();
   }
   const [expected, actual] = counted as [(typeof counted)[0], (typeof counted)[0]];
   const examples: string[] = [];
