@@ -169,6 +169,8 @@ export async function runCostModel(options: {
   const usage = emptyUsage();
   const world = await makeWorld(options.endpoints, "cost", usage);
   const tally = Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<(typeof FAULTS)[number], number>;
+  // The window the fault injection plays: two days of openings, and one more day to work on them.
+  const horizon = DEFAULT_START + 3 * 86_400_000;
   for (const [index, script] of scripts.entries())
     await playTicket(
       world,
@@ -177,6 +179,7 @@ export async function runCostModel(options: {
       new Dice(prng(index), 0, tally),
       `c${Date.now().toString(36)}`,
       usage,
+      horizon,
     );
   const lines = costOf(usage, options.tickets);
   const usagePerTicket = Object.fromEntries(
