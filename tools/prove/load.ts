@@ -60,8 +60,11 @@ export async function runLoad(
   const sesEndpoint = `http://127.0.0.1:${sesPort}`;
   // Watch the SES store: the first mail to each client is its acknowledgement.
   const watcher = (async () => {
+    let polledAt = Date.now();
     while (watching || ackedAt.size < acceptedAt.size) {
-      const since = Math.floor(Date.now() / 1000) - 3;
+      // From just before the previous poll: however long a poll takes, no mail falls in a gap.
+      const since = Math.floor(polledAt / 1000) - 2;
+      polledAt = Date.now();
       for (const mail of await storedMailSince(sesEndpoint, since)) {
         for (const to of mail.destination.to) {
           const address = /<([^>]+)>/.exec(to)?.[1] ?? to;
