@@ -470,6 +470,7 @@ function startStreamPoller(
     const arn = table.Table?.LatestStreamArn;
     if (!arn) return;
     let busy = false;
+    let started = false;
     while (!stopped) {
       try {
         const description = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
@@ -482,7 +483,9 @@ function startStreamPoller(
               new GetShardIteratorCommand({
                 StreamArn: arn,
                 ShardId: shard.ShardId,
-                ShardIteratorType: "LATEST",
+                // Shards there at start: from now on. A shard that opens later (DynamoDB Local rolls
+                // them over) is read from its start, or the records written before we saw it are missed.
+                ShardIteratorType: started ? "TRIM_HORIZON" : "LATEST",
               }),
             );
             iterator = got.ShardIterator;
@@ -497,6 +500,7 @@ function startStreamPoller(
       } catch (error) {
         if (!stopped) log.warn("stream poll failed; retrying", { error: String(error) });
       }
+      started = true;
       // Straight on while records keep coming; a short pause when the stream is quiet.
       if (!busy) await new Promise((resolve) => setTimeout(resolve, 100));
       busy = false;
