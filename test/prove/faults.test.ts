@@ -1,25 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DynamoDbLocal, startDynamoDbLocal } from "../../infra/local/dynamodb-local";
-import { freePort } from "../../infra/local/ports";
-import { type SesLocal, startSesLocal } from "../../infra/local/ses-local";
 import { FAULTS, runFaultInjection } from "../../tools/prove/faults";
+import { type Harness, startHarness } from "../integration/harness";
 
-let dynamo: DynamoDbLocal;
-let ses: SesLocal;
+let harness: Harness;
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([
-    startDynamoDbLocal({ port: await freePort() }),
-    startSesLocal({ port: await freePort() }),
-  ]);
+  harness = await startHarness();
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([dynamo?.stop(), ses?.stop()]);
+  await harness?.stop();
 });
 
 describe("fault injection over DynamoDB Local and the local SES server (short run; `npm run bench` runs 1,000 tickets)", () => {
   it("sends every client message of the fault-free reference exactly once, whatever fails", async () => {
     const report = await runFaultInjection({
-      endpoints: { dynamo: dynamo.endpoint, ses: ses.endpoint },
+      endpoints: { dynamo: harness.dynamo.endpoint, ses: harness.ses.endpoint },
       tickets: 24,
       seed: 7,
       faultRate: 0.25,

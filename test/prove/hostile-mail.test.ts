@@ -1,25 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DynamoDbLocal, startDynamoDbLocal } from "../../infra/local/dynamodb-local";
-import { freePort } from "../../infra/local/ports";
-import { type SesLocal, startSesLocal } from "../../infra/local/ses-local";
 import { MUTATIONS, runFuzzer } from "../../tools/prove/fuzz";
 import { RESPONDERS, runLoopTests } from "../../tools/prove/loop";
+import { type Harness, startHarness } from "../integration/harness";
 
-let dynamo: DynamoDbLocal;
-let ses: SesLocal;
+let harness: Harness;
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([
-    startDynamoDbLocal({ port: await freePort() }),
-    startSesLocal({ port: await freePort() }),
-  ]);
+  harness = await startHarness();
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([dynamo?.stop(), ses?.stop()]);
+  await harness?.stop();
 });
 
 describe("hostile and broken mail (short run; `npm run bench` mutates 10,000)", () => {
   it("keeps every mutated corpus mail raw, then processes or quarantines it with a reason; nothing throws", async () => {
-    const report = await runFuzzer({ dynamoEndpoint: dynamo.endpoint, mails: 300, seed: 11 });
+    const report = await runFuzzer({ dynamoEndpoint: harness.dynamo.endpoint, mails: 300, seed: 11 });
     expect(report.examples).toEqual([]);
     expect(report.crashes).toBe(0);
     expect(report.silentDrops).toBe(0);
@@ -34,7 +28,7 @@ describe("hostile and broken mail (short run; `npm run bench` mutates 10,000)", 
 
 describe("loops, bounce storms and spoofing over a simulated day", () => {
   it("sends any auto-responder at most 10 automatic mails a day, flags a bouncing address, ignores spoofed commands", async () => {
-    const report = await runLoopTests({ dynamo: dynamo.endpoint, ses: ses.endpoint });
+    const report = await runLoopTests({ dynamo: harness.dynamo.endpoint, ses: harness.ses.endpoint });
     for (const kind of RESPONDERS) {
       expect(report.automaticMailsToResponder[kind], kind).toBeLessThanOrEqual(10);
       expect(report.automaticMailsToResponder[kind], kind).toBeGreaterThan(0); // it was mailed: a real test

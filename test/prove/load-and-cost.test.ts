@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DynamoDbLocal, startDynamoDbLocal } from "../../infra/local/dynamodb-local";
-import { freePort } from "../../infra/local/ports";
-import { type SesLocal, startSesLocal } from "../../infra/local/ses-local";
 import { runCostModel } from "../../tools/prove/cost";
 import { runLoad } from "../../tools/prove/load";
+import { type Harness, startHarness } from "../integration/harness";
 
 describe("load on the local runtime over SMTP (short run; `npm run bench` runs 20 mails/s for 60 s)", () => {
   it("acknowledges every mail of a steady stream, with technician events on the API meanwhile, without errors", async () => {
@@ -18,21 +16,17 @@ describe("load on the local runtime over SMTP (short run; `npm run bench` runs 2
 });
 
 describe("cost model", () => {
-  let dynamo: DynamoDbLocal;
-  let ses: SesLocal;
+  let harness: Harness;
   beforeAll(async () => {
-    [dynamo, ses] = await Promise.all([
-      startDynamoDbLocal({ port: await freePort() }),
-      startSesLocal({ port: await freePort() }),
-    ]);
+    harness = await startHarness();
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([dynamo?.stop(), ses?.stop()]);
+    await harness?.stop();
   });
 
   it("meters what simulated tickets use and prices it, line by line", async () => {
     const report = await runCostModel({
-      endpoints: { dynamo: dynamo.endpoint, ses: ses.endpoint },
+      endpoints: { dynamo: harness.dynamo.endpoint, ses: harness.ses.endpoint },
       tickets: 6,
     });
     const u = report.usagePerTicket;
