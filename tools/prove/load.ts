@@ -122,6 +122,17 @@ export async function runLoad(
   watching = false;
   await watcher;
   transport.close();
+  // What happened to each mail whose acknowledgement never showed: said, not guessed.
+  for (const address of acceptedAt.keys()) {
+    if (ackedAt.has(address) || examples.length >= 5) continue;
+    const i = address.split("-").at(-1)?.split("@")[0];
+    const ticketId = await runtime.store.lookupMessage(`<load-${run}-${i}@cliente.example>`);
+    const outbox = ticketId ? await runtime.store.outbox(ticketId) : [];
+    const ack = outbox.find((item) => item.effect.kind === "send-client");
+    examples.push(
+      `no acknowledgement seen for ${address}: ticket ${ticketId ?? "none"}, ack ${ack ? `${ack.status} ${ack.result ?? ""}` : "not decided"}`,
+    );
+  }
   await runtime.stop();
   await rm(dataDir, { recursive: true, force: true });
 
