@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll } from "vitest";
 import { SesMailer } from "../../functions/adapters/ses";
 import type { Clock, Logger } from "../../functions/app/apply";
 import type { OutboxDeps, TimerScheduler } from "../../functions/app/outbox";
@@ -90,4 +91,19 @@ export async function freshDeps(harness: Harness, clock: ManualClock, overrides:
 export async function mailTo(harness: Harness, address: string) {
   const all = await storedMail(harness.ses.endpoint);
   return all.filter((m) => m.destination.to.some((to) => to.includes(address)));
+}
+
+/** Starts DynamoDB Local and the local SES server before a test file's tests and stops them after. */
+export function useHarness(): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+  }, 120_000);
+  afterAll(async () => {
+    await harness?.stop();
+  });
+  return () => {
+    if (!harness) throw new Error("the local parts did not start");
+    return harness;
+  };
 }

@@ -1,19 +1,13 @@
 import { Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { powertoolsMetrics, publishingMetrics } from "../../functions/adapters/metrics";
 import { receiveMail } from "../../functions/app/inbound";
 import { makeOutboxHandler } from "../../functions/handlers/outbox";
 import { makeTicketEventsHandler } from "../../functions/handlers/ticket-events";
-import { freshDeps, type Harness, ManualClock, startHarness } from "./harness";
+import { freshDeps, ManualClock, useHarness } from "./harness";
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.stop();
-});
+const local = useHarness();
 
 interface Emf {
   _aws: {
@@ -63,7 +57,7 @@ describe("handlers write the support lead's figures as CloudWatch EMF (Powertool
     vi.stubEnv("POWERTOOLS_DEV", "");
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z")); // Monday 09:15 in Madrid
-    const base = await freshDeps(harness, clock, {
+    const base = await freshDeps(local(), clock, {
       defaultCalendar: {
         timeZone: "Europe/Madrid",
         workdays: [1, 2, 3, 4, 5],

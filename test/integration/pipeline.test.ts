@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
 import { type OutboxDeps, performOutboxItem, sweepOutbox } from "../../functions/app/outbox";
@@ -6,15 +6,9 @@ import { makeSesEventsHandler } from "../../functions/handlers/ses-events";
 import { effectTag } from "../../functions/mail/compose";
 import { replyAddress } from "../../functions/mail/thread";
 import { sesStoreLedger } from "../../infra/local/ses-local";
-import { freshDeps, type Harness, ManualClock, mailTo, startHarness } from "./harness";
+import { freshDeps, ManualClock, mailTo, useHarness } from "./harness";
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.stop();
-});
+const local = useHarness();
 
 function rawMail(headers: Record<string, string>, body: string) {
   const all = {
@@ -41,7 +35,7 @@ async function drainOutbox(deps: OutboxDeps) {
 describe("inbound mail → decide → DynamoDB Local → outbox → local SES", () => {
   it("acknowledges a new request once, in Spanish, threaded, with the ticket code", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const deps = await freshDeps(harness, clock);
+    const deps = await freshDeps(local(), clock);
     const client = `ana-${Date.now()}@cliente.es`;
     const raw = rawMail(
       {
@@ -59,7 +53,7 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
     expect(await receiveMail({ ...deps }, raw)).toMatchObject({ outcome: "duplicate", ticketId });
     await drainOutbox(deps);
     await drainOutbox(deps); // a second stream delivery performs nothing
-    const mails = await mailTo(harness, client);
+    const mails = await mailTo(local(), client);
     expect(mails).toHaveLength(1);
     const ack = mails[0];
     expect(ack?.subject).toContain(`[#${ticketId}]`);
@@ -68,7 +62,7 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
     expect(headers["Auto-Submitted"]).toBe("auto-generated");
     expect(headers["In-Reply-To"]).toMatch(/^<first-\d+@cliente\.es>$/);
     expect(ack?.replyTo[0]).toBe(replyAddress("soporte@aviso.test", ticketId, deps.config.tokenSecret));
-    expect((await mailTo(harness, "lucia@aviso.test")).some((m) => m.subject.includes(ticketId))).toBe(true);
+    expect((await mailTo(local(), "lucia@aviso.test")).some((m) => m.subject.includes(ticketId))).toBe(true);
     expect([...deps.scheduler.timers.values()].map((t) => t.name).sort()).toEqual([
       "eod",
       "reminder",
@@ -78,7 +72,7 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
 
   it("takes a technician's #diagnostico by reply mail and tells the client at once", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const deps = await freshDeps(harness, clock);
+    const deps = await freshDeps(local(), clock);
     const client = `jorge-${Date.now()}@cliente.es`;
     const opened = await receiveMail(
       deps,
@@ -110,7 +104,7 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
       ticketId,
     });
     await drainOutbox(deps);
-    const mails = await mailTo(harness, client);
+    const mails = await mailTo(local(), client);
     expect(mails.map((m) => m.subject)).toEqual([
       expect.stringContaining("Hemos recibido"),
       expect.stringContaining("Ya sabemos qué ocurre"),
@@ -121,7 +115,7 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
 
   it("never answers an auto-reply and keeps it in quarantine with its reason", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const deps = await freshDeps(harness, clock);
+    const deps = await freshDeps(local(), clock);
     const raw = rawMail(
       {
         From: "away@cliente.es",
@@ -142,7 +136,7 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
 
 describe("bounces and complaints", () => {
   it("a permanent bounce flags the address, tells the technicians, and stops automatic mail to it", async () => {
-    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const deps = await freshDeps(local(), new ManualClock(new Date("2026-11-23T08:15:00Z")));
     const client = `bounce-${Date.now()}@cliente.es`;
     const opened = await receiveMail(
       deps,
@@ -170,7 +164,7 @@ describe("bounces and complaints", () => {
     expect(await sesEvents(bounce)).toEqual({ flagged: [client] });
     await sesEvents(bounce); // EventBridge may deliver twice
     await drainOutbox(deps);
-    const notices = (await mailTo(harness, "lucia@aviso.test")).filter(
+    const notices = (await mailTo(local(), "lucia@aviso.test")).filter(
       (m) => m.subject.includes(ticketId) && m.subject.includes("No podemos escribir"),
     );
     expect(notices).toHaveLength(1);
@@ -182,7 +176,7 @@ describe("bounces and complaints", () => {
       text: "x",
     });
     await drainOutbox(deps);
-    expect(await mailTo(harness, client)).toHaveLength(1); // only the acknowledgement, sent before the bounce
+    expect(await mailTo(local(), client)).toHaveLength(1); // only the acknowledgement, sent before the bounce
     const outbox = await deps.store.outbox(ticketId);
     expect(
       outbox.find(
@@ -207,17 +201,17 @@ describe("faults: every client message is sent exactly once", () => {
   }
 
   it("a crash after the transaction and before sending: the pending effect is sent once later", async () => {
-    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const deps = await freshDeps(local(), new ManualClock(new Date("2026-11-23T08:15:00Z")));
     const client = `crash-${Date.now()}@cliente.es`;
     await openTicket(deps, client); // committed; the "process" dies before the outbox runs
     expect((await deps.store.pendingOutbox()).length).toBeGreaterThan(0);
     await drainOutbox(deps); // the stream (or the sweeper) delivers after the restart
     await drainOutbox(deps);
-    expect(await mailTo(harness, client)).toHaveLength(1);
+    expect(await mailTo(local(), client)).toHaveLength(1);
   });
 
   it("SES throttling: the effect is handed back and sent once on the retry", async () => {
-    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const deps = await freshDeps(local(), new ManualClock(new Date("2026-11-23T08:15:00Z")));
     const client = `throttle-${Date.now()}@cliente.es`;
     await openTicket(deps, client);
     const realMailer = deps.mailer;
@@ -237,11 +231,11 @@ describe("faults: every client message is sent exactly once", () => {
     await expect(performOutboxItem(deps, ack)).rejects.toThrow(/sending rate/);
     expect(await performOutboxItem(deps, ack)).toBe("done");
     expect(await performOutboxItem(deps, ack)).toBe("already-done");
-    expect(await mailTo(harness, client)).toHaveLength(1);
+    expect(await mailTo(local(), client)).toHaveLength(1);
   });
 
   it("two technician events racing on one ticket: both applied, one message each", async () => {
-    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const deps = await freshDeps(local(), new ManualClock(new Date("2026-11-23T08:15:00Z")));
     const client = `race-${Date.now()}@cliente.es`;
     const ticketId = await openTicket(deps, client);
     await drainOutbox(deps);
@@ -260,7 +254,7 @@ describe("faults: every client message is sent exactly once", () => {
     ]);
     expect(results.filter((r) => r.outcome === "applied")).toHaveLength(2);
     await Promise.all([drainOutbox(deps), drainOutbox(deps)]);
-    const subjects = (await mailTo(harness, client)).map((m) => m.subject);
+    const subjects = (await mailTo(local(), client)).map((m) => m.subject);
     expect(subjects).toHaveLength(3);
     expect(subjects.filter((s) => s.includes("Ya sabemos"))).toHaveLength(1);
     expect(subjects.filter((s) => s.includes("Este es el plan"))).toHaveLength(1);
@@ -270,8 +264,8 @@ describe("faults: every client message is sent exactly once", () => {
 
   it("a crash after SES accepted the mail and before it was marked done: the sweep asks the ledger, no resend", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const deps = await freshDeps(harness, clock);
-    deps.sentLedger = sesStoreLedger(harness.ses.endpoint, "eu-west-1");
+    const deps = await freshDeps(local(), clock);
+    deps.sentLedger = sesStoreLedger(local().ses.endpoint, "eu-west-1");
     const client = `accepted-${Date.now()}@cliente.es`;
     await openTicket(deps, client);
     const ack = (await deps.store.pendingOutbox()).find((p) => p.effect.kind === "send-client");
@@ -287,7 +281,7 @@ describe("faults: every client message is sent exactly once", () => {
     clock.set("2026-11-23T08:25:00Z"); // past the lease
     const swept = await sweepOutbox(deps);
     expect(swept.failed).toBe(0);
-    expect(await mailTo(harness, client)).toHaveLength(1);
+    expect(await mailTo(local(), client)).toHaveLength(1);
     const item = await deps.store.outboxItem(ack.ticketId, ack.effect.id);
     expect(item?.status).toBe("done");
     expect(item?.result).toMatch(/confirmed by the mail system/);
@@ -297,8 +291,8 @@ describe("faults: every client message is sent exactly once", () => {
 
   it("a crash after the claim and before SES: the sweep sends it once the lease is over", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const deps = await freshDeps(harness, clock);
-    deps.sentLedger = sesStoreLedger(harness.ses.endpoint, "eu-west-1");
+    const deps = await freshDeps(local(), clock);
+    deps.sentLedger = sesStoreLedger(local().ses.endpoint, "eu-west-1");
     const client = `claimed-${Date.now()}@cliente.es`;
     await openTicket(deps, client);
     const ack = (await deps.store.pendingOutbox()).find((p) => p.effect.kind === "send-client");
@@ -308,11 +302,11 @@ describe("faults: every client message is sent exactly once", () => {
     clock.set("2026-11-23T08:25:00Z");
     await sweepOutbox(deps);
     await sweepOutbox(deps);
-    expect(await mailTo(harness, client)).toHaveLength(1);
+    expect(await mailTo(local(), client)).toHaveLength(1);
   });
 
   it("an SES Send event is recorded against its outbox effect (the ledger on AWS)", async () => {
-    const deps = await freshDeps(harness, new ManualClock(new Date("2026-11-23T08:15:00Z")));
+    const deps = await freshDeps(local(), new ManualClock(new Date("2026-11-23T08:15:00Z")));
     const handler = makeSesEventsHandler(async () => deps);
     await handler({
       source: "aws.ses",

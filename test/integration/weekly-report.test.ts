@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
 import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
 import { sendWeeklyReport } from "../../functions/app/report";
-import { freshDeps, type Harness, ManualClock, mailTo, startHarness } from "./harness";
+import { freshDeps, ManualClock, mailTo, useHarness } from "./harness";
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.stop();
-});
+const local = useHarness();
 
 async function drain(deps: OutboxDeps) {
   for (const item of await deps.store.pendingOutbox()) await performOutboxItem(deps, item);
@@ -66,12 +60,12 @@ async function seedWeek(deps: Awaited<ReturnType<typeof freshDeps>>, clock: Manu
 describe("the support lead's weekly report, sent through the local SES server", () => {
   it("sends the week's figures, the longest silence, the lowest rating with its comment and the new idea, once", async () => {
     const clock = new ManualClock(new Date("2026-11-16T08:00:00Z"));
-    const deps = await freshDeps(harness, clock);
+    const deps = await freshDeps(local(), clock);
     const { quiet, solved } = await seedWeek(deps, clock, `es${Date.now()}`);
     const result = await sendWeeklyReport(deps);
     expect(result.sent).toBe(true);
     expect(await sendWeeklyReport(deps)).toMatchObject({ sent: false }); // a Scheduler retry sends nothing
-    const mails = (await mailTo(harness, "lead@aviso.test")).filter((m) =>
+    const mails = (await mailTo(local(), "lead@aviso.test")).filter((m) =>
       m.subject.startsWith("[aviso] Semana"),
     );
     const mail = mails.at(-1);
@@ -89,10 +83,10 @@ describe("the support lead's weekly report, sent through the local SES server", 
 
   it("writes it in English for an English-speaking team", async () => {
     const clock = new ManualClock(new Date("2026-11-16T08:00:00Z"));
-    const deps = await freshDeps(harness, clock, { defaultLocale: "en" });
+    const deps = await freshDeps(local(), clock, { defaultLocale: "en" });
     await seedWeek(deps, clock, `en${Date.now()}`);
     expect((await sendWeeklyReport(deps)).sent).toBe(true);
-    const mail = (await mailTo(harness, "lead@aviso.test"))
+    const mail = (await mailTo(local(), "lead@aviso.test"))
       .filter((m) => m.subject.startsWith("[aviso] Week"))
       .at(-1);
     expect(mail?.subject).toBe("[aviso] Week of 2026-11-16 to 2026-11-23: 2 opened, 1 resolved, 1 waiting");

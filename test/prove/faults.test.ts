@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FAULTS, runFaultInjection } from "../../tools/prove/faults";
-import { type Harness, startHarness } from "../integration/harness";
+import { useHarness } from "../integration/harness";
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.stop();
-});
+const local = useHarness();
 
 describe("fault injection over DynamoDB Local and the local SES server (short run; `npm run bench` runs 1,000 tickets)", () => {
   it("sends every client message of the fault-free reference exactly once, whatever fails", async () => {
     const report = await runFaultInjection({
-      endpoints: { dynamo: harness.dynamo.endpoint, ses: harness.ses.endpoint },
+      endpoints: { dynamo: local().dynamo.endpoint, ses: local().ses.endpoint },
       tickets: 24,
       seed: 7,
       faultRate: 0.25,

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MUTATIONS, runFuzzer } from "../../tools/prove/fuzz";
 import { RESPONDERS, runLoopTests } from "../../tools/prove/loop";
-import { type Harness, startHarness } from "../integration/harness";
+import { useHarness } from "../integration/harness";
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.stop();
-});
+const local = useHarness();
 
 describe("hostile and broken mail (short run; `npm run bench` mutates 10,000)", () => {
   it("keeps every mutated corpus mail raw, then processes or quarantines it with a reason; nothing throws", async () => {
-    const report = await runFuzzer({ dynamoEndpoint: harness.dynamo.endpoint, mails: 300, seed: 11 });
+    const report = await runFuzzer({ dynamoEndpoint: local().dynamo.endpoint, mails: 300, seed: 11 });
     expect(report.examples).toEqual([]);
     expect(report.crashes).toBe(0);
     expect(report.silentDrops).toBe(0);
@@ -28,7 +22,7 @@ describe("hostile and broken mail (short run; `npm run bench` mutates 10,000)", 
 
 describe("loops, bounce storms and spoofing over a simulated day", () => {
   it("sends any auto-responder at most 10 automatic mails a day, flags a bouncing address, ignores spoofed commands", async () => {
-    const report = await runLoopTests({ dynamo: harness.dynamo.endpoint, ses: harness.ses.endpoint });
+    const report = await runLoopTests({ dynamo: local().dynamo.endpoint, ses: local().ses.endpoint });
     for (const kind of RESPONDERS) {
       expect(report.automaticMailsToResponder[kind], kind).toBeLessThanOrEqual(10);
       expect(report.automaticMailsToResponder[kind], kind).toBeGreaterThan(0); // it was mailed: a real test

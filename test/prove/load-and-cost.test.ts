@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCostModel } from "../../tools/prove/cost";
 import { runLoad } from "../../tools/prove/load";
-import { type Harness, startHarness } from "../integration/harness";
+import { useHarness } from "../integration/harness";
 
 describe("load on the local runtime over SMTP (short run; `npm run bench` runs 20 mails/s for 60 s)", () => {
   it("acknowledges every mail of a steady stream, with technician events on the API meanwhile, without errors", async () => {
@@ -16,17 +16,11 @@ describe("load on the local runtime over SMTP (short run; `npm run bench` runs 2
 });
 
 describe("cost model", () => {
-  let harness: Harness;
-  beforeAll(async () => {
-    harness = await startHarness();
-  }, 120_000);
-  afterAll(async () => {
-    await harness?.stop();
-  });
+  const local = useHarness();
 
   it("meters what simulated tickets use and prices it, line by line", async () => {
     const report = await runCostModel({
-      endpoints: { dynamo: harness.dynamo.endpoint, ses: harness.ses.endpoint },
+      endpoints: { dynamo: local().dynamo.endpoint, ses: local().ses.endpoint },
       tickets: 6,
     });
     const u = report.usagePerTicket;

@@ -155,6 +155,16 @@ export const emptyUsage = (): Usage => Object.fromEntries(USAGE.map((u) => [u, 0
 
 const WRITES = new Set(["PutCommand", "UpdateCommand", "TransactWriteCommand", "DeleteCommand"]);
 
+/** A plain-text mail as a client or a technician would send it. */
+export function rawMail(headers: Record<string, string>, body: string): Buffer {
+  const all = { "MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8", ...headers };
+  return Buffer.from(
+    `${Object.entries(all)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("\r\n")}\r\n\r\n${body}\r\n`,
+  );
+}
+
 export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?: Usage): Promise<World> {
   const client = new DynamoDBClient({ endpoint: endpoints.dynamo, region: "local", credentials });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -202,15 +212,6 @@ export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?:
     ses: endpoints.ses,
     drop: async () => void (await client.send(new DeleteTableCommand({ TableName: table }))),
   };
-}
-
-function rawMail(headers: Record<string, string>, body: string): Buffer {
-  const all = { "MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8", ...headers };
-  return Buffer.from(
-    `${Object.entries(all)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join("\r\n")}\r\n\r\n${body}\r\n`,
-  );
 }
 
 /** Plays one ticket script through the application code, faults drawn by `dice`. */

@@ -12,6 +12,7 @@ import { makeSesEventsHandler } from "../../functions/handlers/ses-events";
 import { makeTimersHandler } from "../../functions/handlers/timers";
 import { Store, tableDefinition } from "../../functions/store/store";
 import { type StoredMail, storedMail } from "../../infra/local/ses-local";
+import { rawMail as raw } from "./faults";
 
 /**
  * Mail loops, bounce storms and spoofing, over a simulated day on DynamoDB Local and the local SES
@@ -58,15 +59,6 @@ class DueTimers implements TimerScheduler {
   next() {
     return [...this.due.values()].sort((a, b) => a.at - b.at)[0];
   }
-}
-
-function raw(headers: Record<string, string>, body: string): Buffer {
-  const all = { "MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8", ...headers };
-  return Buffer.from(
-    `${Object.entries(all)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join("\r\n")}\r\n\r\n${body}\r\n`,
-  );
 }
 
 async function world(endpoints: { dynamo: string; ses: string }) {
