@@ -60,6 +60,8 @@ export async function startDynamoDbLocal(options: {
       join(emulator, "DynamoDBLocal.jar"),
       ...storage,
       "-sharedDb",
+      // No network here, and no reason to report usage from a developer's machine.
+      "-disableTelemetry",
       "-port",
       String(options.port),
     ],

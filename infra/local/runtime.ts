@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
@@ -82,35 +83,78 @@ export class LocalClock implements Clock {
   }
 }
 
-/** Scheduler stand-in: one-time timers kept in the table, fired in order when the clock passes them. */
+type LocalTimer = { ticketId: string; name: TimerName; at: string };
+
+/**
+ * Scheduler stand-in: one-time timers kept in the table (so they survive a restart with --persist)
+ * and mirrored in memory, so the runtime's once-a-second "anything due?" costs no query.
+ */
 export class LocalTimerWheel implements TimerScheduler {
+  private loaded: Promise<Map<string, LocalTimer>> | undefined;
+
   constructor(private readonly doc: DynamoDBDocumentClient) {}
+
+  private index() {
+    this.loaded ??= (async () => {
+      const timers = new Map<string, LocalTimer>();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: TABLE,
+            KeyConditionExpression: "PK = :pk",
+            ExpressionAttributeValues: { ":pk": "LOCALTIMER" },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of (page.Items ?? []) as LocalTimer[])
+          timers.set(`${item.ticketId}-${item.name}`, {
+            ticketId: item.ticketId,
+            name: item.name,
+            at: item.at,
+          });
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return timers;
+    })();
+    return this.loaded;
+  }
+
   async set(ticketId: string, name: TimerName, at: string) {
+    const timers = await this.index();
     await this.doc.send(
       new PutCommand({
         TableName: TABLE,
         Item: { PK: "LOCALTIMER", SK: `${ticketId}-${name}`, ticketId, name, at },
       }),
     );
+    timers.set(`${ticketId}-${name}`, { ticketId, name, at });
   }
+
   async cancel(ticketId: string, name: TimerName) {
+    const timers = await this.index();
     await this.doc.send(
       new DeleteCommand({ TableName: TABLE, Key: { PK: "LOCALTIMER", SK: `${ticketId}-${name}` } }),
     );
+    timers.delete(`${ticketId}-${name}`);
   }
-  async all(): Promise<{ ticketId: string; name: TimerName; at: string }[]> {
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: "PK = :pk",
-        ExpressionAttributeValues: { ":pk": "LOCALTIMER" },
-      }),
-    );
-    return ((page.Items ?? []) as { ticketId: string; name: TimerName; at: string }[]).sort((a, b) =>
-      a.at.localeCompare(b.at),
-    );
+
+  /** Every armed timer, soonest first. */
+  async all(): Promise<LocalTimer[]> {
+    return [...(await this.index()).values()].sort((a, b) => a.at.localeCompare(b.at));
   }
+
+  /** The soonest timer due at or before `until`, if any. */
+  async nextDue(until: number): Promise<LocalTimer | undefined> {
+    let next: LocalTimer | undefined;
+    for (const timer of (await this.index()).values())
+      if (Date.parse(timer.at) <= until && (!next || timer.at < next.at)) next = timer;
+    return next;
+  }
+
+  /** Takes a due timer for firing; false when it was re-armed or taken meanwhile. */
   async take(ticketId: string, name: TimerName, at: string): Promise<boolean> {
+    const timers = await this.index();
     try {
       await this.doc.send(
         new DeleteCommand({
@@ -121,9 +165,51 @@ export class LocalTimerWheel implements TimerScheduler {
           ExpressionAttributeValues: { ":at": at },
         }),
       );
-      return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    if (timers.get(`${ticketId}-${name}`)?.at === at) timers.delete(`${ticketId}-${name}`);
+    return true;
+  }
+}
+
+/**
+ * Mail, events and timers are handled side by side, as Lambdas are on AWS. A jump of the clock
+ * (POST /_clock/advance) waits for them to finish and runs alone, so nothing is decided mid-jump.
+ */
+export class ClockGate {
+  private running = 0;
+  private jump: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+
+  async shared<T>(task: () => Promise<T>): Promise<T> {
+    while (this.jump) await this.jump;
+    this.running += 1;
+    try {
+      return await task();
+    } finally {
+      this.running -= 1;
+      if (this.running === 0) this.idle?.();
+    }
+  }
+
+  async exclusive<T>(task: () => Promise<T>): Promise<T> {
+    while (this.jump) await this.jump;
+    let done = () => {};
+    this.jump = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      if (this.running > 0)
+        await new Promise<void>((resolve) => {
+          this.idle = resolve;
+        });
+      this.idle = undefined;
+      return await task();
+    } finally {
+      this.jump = undefined;
+      done();
     }
   }
 }
@@ -237,19 +323,14 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       return performed;
     };
 
-    // One task at a time touches the clock and the timers.
-    let queue = Promise.resolve<unknown>(undefined);
-    const serial = <T>(task: () => Promise<T>) => {
-      const run = queue.then(task, task);
-      queue = run.catch(() => undefined);
-      return run;
-    };
+    const gate = new ClockGate();
 
     const fireDue = async (until: number) => {
       const fired: { ticketId: string; name: string; at: string }[] = [];
       for (let guard = 0; guard < 10_000; guard++) {
+        // Effects already decided may arm or cancel timers: perform them before choosing the next one.
         await drainOutbox();
-        const next = (await wheel.all()).find((t) => Date.parse(t.at) <= until);
+        const next = await wheel.nextDue(until);
         if (!next) break;
         await clock.advanceTo(Date.parse(next.at));
         if (!(await wheel.take(next.ticketId, next.name, next.at))) continue;
@@ -261,7 +342,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     };
 
     const advance = (hours: number) =>
-      serial(async () => {
+      gate.exclusive(async () => {
         const target = clock.now().getTime() + hours * 3_600_000;
         const fired = await fireDue(target);
         await clock.advanceTo(target);
@@ -271,43 +352,52 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     // The stream poller: the same outbox handler, fed from DynamoDB Local's stream.
     const poller = startStreamPoller(client, dynamo.endpoint, outbox, log);
     stops.push(poller.stop);
-    // Real time passes too: due timers fire every second.
-    const ticker = setInterval(
-      () =>
-        void serial(() => fireDue(clock.now().getTime())).catch((e) =>
-          log.error("timer tick failed", { error: String(e) }),
-        ),
-      1000,
-    );
+    // Real time passes too: every second, timers now due fire (a tick still running is not doubled).
+    let ticking = false;
+    const ticker = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      void gate
+        .shared(async () => {
+          const now = clock.now().getTime();
+          if (await wheel.nextDue(now)) await fireDue(now);
+        })
+        .catch((e) => log.error("timer tick failed", { error: String(e) }))
+        .finally(() => {
+          ticking = false;
+        });
+    }, 1000);
     stops.push(async () => clearInterval(ticker));
     // The lead's weekly report, when the runtime's clock passes Monday 09:00 in the lead's zone.
     let reportCheckedAt = clock.now().getTime();
     const weeklyCheck = setInterval(
       () =>
-        void serial(async () => {
-          const now = clock.now().getTime();
-          const monday = DateTime.fromMillis(now, { zone: config.technicianTimeZone })
-            .startOf("week")
-            .set({ hour: 9 })
-            .toMillis();
-          const due = monday > reportCheckedAt && monday <= now;
-          reportCheckedAt = now;
-          if (due) await sendWeeklyReport(deps);
-        }).catch((e) => log.error("weekly report failed", { error: String(e) })),
+        void gate
+          .shared(async () => {
+            const now = clock.now().getTime();
+            const monday = DateTime.fromMillis(now, { zone: config.technicianTimeZone })
+              .startOf("week")
+              .set({ hour: 9 })
+              .toMillis();
+            const due = monday > reportCheckedAt && monday <= now;
+            reportCheckedAt = now;
+            if (due) await sendWeeklyReport(deps);
+          })
+          .catch((e) => log.error("weekly report failed", { error: String(e) })),
       1000,
     );
     stops.push(async () => clearInterval(weeklyCheck));
     // And the outbox sweep the stack runs every five minutes: what a crash left is performed.
     const sweeper = setInterval(
       () =>
-        void serial(() => sweepOutbox(deps)).catch((e) =>
-          log.error("outbox sweep failed", { error: String(e) }),
-        ),
+        void gate
+          .shared(() => sweepOutbox(deps))
+          .catch((e) => log.error("outbox sweep failed", { error: String(e) })),
       30_000,
     );
     stops.push(async () => clearInterval(sweeper));
 
-    const smtp = startSmtp(options, config, inbound, rawMail, (task) => serial(task), log);
+    const smtp = startSmtp(options, config, inbound, rawMail, (task) => gate.shared(task), log);
     await new Promise<void>((resolve, reject) => {
       smtp.once("error", reject);
       smtp.listen(options.smtpPort, "127.0.0.1", () => resolve());
@@ -315,7 +405,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     stops.push(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
 
     const api = createServer((request, response) => {
-      void serveApi(request, response, { ...deps }, clock, advance, log);
+      void serveApi(request, response, { ...deps }, clock, advance, gate, log);
     });
     await new Promise<void>((resolve, reject) => {
       api.once("error", reject);
@@ -336,7 +426,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
         api: `http://127.0.0.1:${options.apiPort}`,
         dynamodb: dynamo.endpoint,
       },
-      drainOutbox: () => serial(drainOutbox),
+      drainOutbox: () => gate.shared(drainOutbox),
       advance,
       stop,
     };
@@ -351,7 +441,7 @@ function startSmtp(
   config: AvisoConfig,
   inbound: ReturnType<typeof makeInboundEmailHandler>,
   rawMail: { put(id: string, raw: Buffer): Promise<string> },
-  serial: <T>(task: () => Promise<T>) => Promise<T>,
+  handle: <T>(task: () => Promise<T>) => Promise<T>,
   log: Logger,
 ): SMTPServer {
   const [supportLocal, supportDomain] = config.supportAddress.toLowerCase().split("@");
@@ -385,7 +475,7 @@ function startSmtp(
           // Kept before anything reads it, as SES's S3 action does.
           await rawMail.put(messageId, raw);
           const recipients = session.envelope.rcptTo.map((r) => r.address);
-          const result = await serial(() =>
+          const result = await handle(() =>
             inbound(
               sesEvent(
                 messageId,
@@ -535,6 +625,7 @@ async function serveApi(
   deps: Parameters<typeof handleApiRequest>[0],
   clock: LocalClock,
   advance: Runtime["advance"],
+  gate: ClockGate,
   log: Logger,
 ) {
   try {
@@ -571,12 +662,14 @@ async function serveApi(
       }
       return reply(200, await advance(hours));
     }
-    const result = await handleApiRequest(deps, {
-      method: request.method ?? "GET",
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      body,
-    });
+    const result = await gate.shared(() =>
+      handleApiRequest(deps, {
+        method: request.method ?? "GET",
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        body,
+      }),
+    );
     response.writeHead(result.status, result.headers ?? {});
     response.end(result.body);
   } catch (error) {

@@ -121,7 +121,12 @@ export async function loadFigures(rate: number, seconds: number): Promise<Figure
   const r = await runLoad({ ratePerSecond: rate, seconds });
   const note = `${r.mailsSent} mails at ${r.achievedRate}/s offered, ${r.apiEvents} API events`;
   return [
-    { name: "load: acknowledgement latency p50", value: r.ackLatencyMs.p50, unit: "ms", note },
+    {
+      name: "load: acknowledgement latency p50",
+      value: r.ackLatencyMs.p50,
+      unit: "ms",
+      note: `${note}; from the mail handed to SMTP to its acknowledgement in the SES store`,
+    },
     {
       name: "load: acknowledgement latency p95",
       value: r.ackLatencyMs.p95,
@@ -135,6 +140,12 @@ export async function loadFigures(rate: number, seconds: number): Promise<Figure
       note: `max ${r.ackLatencyMs.max} ms`,
     },
     {
+      name: "load: SMTP 250 p95",
+      value: r.smtpAcceptMs.p95,
+      unit: "ms",
+      note: `max ${r.smtpAcceptMs.max} ms; the local server answers once the mail is processed`,
+    },
+    {
       name: "load: mails acknowledged",
       value: r.acknowledged,
       unit: "mails",
@@ -142,9 +153,9 @@ export async function loadFigures(rate: number, seconds: number): Promise<Figure
     },
     {
       name: "load: errors",
-      value: r.smtpErrors + r.apiErrors + (r.mailsAccepted - r.acknowledged),
+      value: r.smtpErrors + r.apiErrors + (r.mailsAccepted - r.acknowledged) + r.runtimeErrors,
       unit: "errors",
-      note: `SMTP ${r.smtpErrors}, API ${r.apiErrors}, unacknowledged ${r.mailsAccepted - r.acknowledged}; ${r.examples.join("; ")}`,
+      note: `SMTP ${r.smtpErrors}, API ${r.apiErrors}, unacknowledged ${r.mailsAccepted - r.acknowledged}, logged by the runtime ${r.runtimeErrors} (and ${r.runtimeWarnings} warnings)${r.examples.length ? `; ${r.examples.join("; ")}` : ""}`,
     },
   ];
 }

@@ -9,8 +9,10 @@ import { storedMailSince } from "../../infra/local/ses-local";
 
 /**
  * Sustained load on the local runtime: inbound mail over real SMTP at a steady rate, technician
- * events on the API meanwhile, and the time from "mail accepted" (SMTP 250) to "acknowledgement in
- * the SES store" for every mail.
+ * events on the API meanwhile, and for every mail the time from the moment the client hands it to
+ * SMTP to its acknowledgement in the SES store. (Measured from the hand-over, not from the SMTP 250:
+ * the local server answers 250 only once the mail is processed, so a queue in front of it would
+ * hide in the time to 250.)
  */
 export interface LoadReport {
   ratePerSecond: number;
@@ -21,13 +23,43 @@ export interface LoadReport {
   smtpErrors: number;
   apiEvents: number;
   apiErrors: number;
+  /** Warnings and errors the runtime itself logged (a retried send, a failed poll). */
+  runtimeWarnings: number;
+  runtimeErrors: number;
+  /** Mail handed to SMTP → its acknowledgement in the SES store. */
   ackLatencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Mail handed to SMTP → SMTP 250 (which the local server gives once the mail is processed). */
+  smtpAcceptMs: { p50: number; p95: number; max: number };
   /** Mails actually offered per second (the generator's own pace). */
   achievedRate: number;
+  /** What went wrong, first of each kind. */
   examples: string[];
+  /** What the runtime warned about (the loop cap holding back staff notices, say), first of each kind. */
+  warningExamples: string[];
 }
 
-const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+/** The runtime's own warnings and errors during the run: counted, the first of each kind kept. */
+function countingLogger() {
+  const seen = { warnings: 0, errors: 0, errorExamples: [] as string[], warningExamples: [] as string[] };
+  const kinds = new Set<string>();
+  const keep = (into: string[], message: string, detail?: Record<string, unknown>) => {
+    if (kinds.has(message) || into.length >= 5) return;
+    kinds.add(message);
+    into.push(`${message} ${JSON.stringify(detail ?? {})}`);
+  };
+  const log: Logger = {
+    info: () => {},
+    warn: (message, detail) => {
+      seen.warnings += 1;
+      keep(seen.warningExamples, message, detail);
+    },
+    error: (message, detail) => {
+      seen.errors += 1;
+      keep(seen.errorExamples, message, detail);
+    },
+  };
+  return { log, seen };
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -46,8 +78,10 @@ export async function runLoad(
     await freePort(),
     await freePort(),
   ];
-  const runtime = await startRuntime({ smtpPort, sesPort, apiPort, dynamodbPort, dataDir, log: quiet });
+  const logged = countingLogger();
+  const runtime = await startRuntime({ smtpPort, sesPort, apiPort, dynamodbPort, dataDir, log: logged.log });
   const run = Date.now().toString(36);
+  const offeredAt = new Map<string, number>();
   const acceptedAt = new Map<string, number>();
   const ackedAt = new Map<string, number>();
   const examples: string[] = [];
@@ -55,7 +89,7 @@ export async function runLoad(
   let apiEvents = 0;
   let apiErrors = 0;
   let watching = true;
-  let lastSend = performance.now();
+  let lastActivity = performance.now();
   const ticketsSeen: string[] = [];
   const sesEndpoint = `http://127.0.0.1:${sesPort}`;
   // Watch the SES store: the first mail to each client is its acknowledgement.
@@ -75,7 +109,7 @@ export async function runLoad(
           }
         }
       }
-      if (!watching && performance.now() - lastSend > 30_000) break;
+      if (!watching && performance.now() - lastActivity > 30_000) break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   })();
@@ -97,7 +131,8 @@ export async function runLoad(
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const address = `load-${run}-${i}@cliente.example`;
-    lastSend = performance.now();
+    lastActivity = performance.now();
+    offeredAt.set(address, lastActivity);
     sends.push(
       transport
         .sendMail({
@@ -107,7 +142,10 @@ export async function runLoad(
           text: "Buenos días, el equipo no arranca desde esta mañana. ¿Podéis ayudarnos?",
           messageId: `<load-${run}-${i}@cliente.example>`,
         })
-        .then(() => void acceptedAt.set(address, performance.now()))
+        .then(() => {
+          lastActivity = performance.now();
+          acceptedAt.set(address, lastActivity);
+        })
         .catch((error: Error) => {
           smtpErrors += 1;
           if (examples.length < 5) examples.push(`SMTP: ${error.message}`);
@@ -130,18 +168,22 @@ export async function runLoad(
     const outbox = ticketId ? await runtime.store.outbox(ticketId) : [];
     const ack = outbox.find((item) => item.effect.kind === "send-client");
     examples.push(
-      `no acknowledgement seen for ${address}: ticket ${ticketId ?? "none"}, ack ${ack ? `${ack.status} ${ack.result ?? ""}` : "not decided"}`,
+      `no acknowledgement seen for ${address} 30 s after the last mail was accepted: ticket ${ticketId ?? "none"}, acknowledgement ${ack ? `${ack.status} (created ${ack.createdAt}, claimed ${ack.claimedAt ?? "never"}, checked ${new Date().toISOString()})` : "not decided"}`,
     );
   }
   await runtime.stop();
   await rm(dataDir, { recursive: true, force: true });
 
   const latencies: number[] = [];
-  for (const [address, accepted] of acceptedAt) {
+  const toAccept: number[] = [];
+  for (const [address, offered] of offeredAt) {
     const acked = ackedAt.get(address);
-    if (acked !== undefined) latencies.push(Math.max(0, acked - accepted));
+    const accepted = acceptedAt.get(address);
+    if (acked !== undefined) latencies.push(Math.max(0, acked - offered));
+    if (accepted !== undefined) toAccept.push(accepted - offered);
   }
   latencies.sort((a, b) => a - b);
+  toAccept.sort((a, b) => a - b);
   return {
     ratePerSecond: rate,
     seconds,
@@ -151,14 +193,22 @@ export async function runLoad(
     smtpErrors,
     apiEvents,
     apiErrors,
+    runtimeWarnings: logged.seen.warnings,
+    runtimeErrors: logged.seen.errors,
     ackLatencyMs: {
       p50: Math.round(percentile(latencies, 50)),
       p95: Math.round(percentile(latencies, 95)),
       p99: Math.round(percentile(latencies, 99)),
       max: Math.round(latencies.at(-1) ?? Number.NaN),
     },
+    smtpAcceptMs: {
+      p50: Math.round(percentile(toAccept, 50)),
+      p95: Math.round(percentile(toAccept, 95)),
+      max: Math.round(toAccept.at(-1) ?? Number.NaN),
+    },
     achievedRate: Math.round(achievedRate * 10) / 10,
-    examples,
+    examples: [...examples, ...logged.seen.errorExamples],
+    warningExamples: logged.seen.warningExamples,
   };
 
   async function postDiagnosis(port: number, i: number) {
