@@ -134,6 +134,7 @@ async function main() {
       "fuzz-mails": { type: "string", default: "10000" },
       "load-rate": { type: "string", default: "20" },
       "load-seconds": { type: "string", default: "60" },
+      "load-warmup": { type: "string", default: "30" },
       "cost-tickets": { type: "string", default: "200" },
     },
   });
@@ -144,7 +145,8 @@ async function main() {
     faults: () => faultFigures(Number(values["fault-tickets"])),
     fuzz: () => fuzzFigures(Number(values["fuzz-mails"])),
     loop: loopFigures,
-    load: () => loadFigures(Number(values["load-rate"]), Number(values["load-seconds"])),
+    load: () =>
+      loadFigures(Number(values["load-rate"]), Number(values["load-seconds"]), Number(values["load-warmup"])),
     cost: () => costFigures(Number(values["cost-tickets"])),
   };
   const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(sections);

@@ -36,11 +36,18 @@ const MAX_ATTEMPTS = 8;
  * Applies one event: load, decide, and commit ticket + effects in one transaction. Two writers on
  * one ticket cannot both win the version check; the loser reloads and decides again.
  */
-export async function applyEvent(deps: CoreDeps, input: TicketEvent | unknown): Promise<Decision> {
+export async function applyEvent(
+  deps: CoreDeps,
+  input: TicketEvent | unknown,
+  /** The ticket number was allocated for this event just now: nothing can be stored under it yet. */
+  options: { newTicket?: boolean } = {},
+): Promise<Decision> {
   const event = parseEvent(input);
   const settings = settingsOf(deps.config);
   for (let attempt = 1; ; attempt++) {
-    const ticket = await deps.store.loadTicket(event.ticketId);
+    // A conflict on the first attempt means there was a ticket after all: from then on, read it.
+    const ticket =
+      options.newTicket && attempt === 1 ? undefined : await deps.store.loadTicket(event.ticketId);
     const now = deps.clock.now();
     const decision = decide(ticket, event, now, settings);
     if (decision.outcome !== "applied" && decision.effects.length === 0) {

@@ -4,6 +4,7 @@ import { type Inspection, inspectMail } from "../mail/inspect";
 import { replyIntent } from "../mail/intent";
 import { clientLocale } from "../mail/language";
 import { applyEvent, type CoreDeps } from "./apply";
+import { OUTBOUND_WINDOW_SECONDS } from "./limits";
 
 export interface RawMailStore {
   /** Keeps the raw mail before anything else reads it; returns where it is. */
@@ -43,7 +44,7 @@ const RESPONDER_QUICK_MINUTES = 5;
  * the technicians are told (the flag's delivery-failed notice).
  */
 async function watchForResponder(deps: InboundDeps, sender: string, now: Date): Promise<string | undefined> {
-  const last = await deps.store.lastMailedAt(sender);
+  const last = await deps.store.lastMailedAt(sender, OUTBOUND_WINDOW_SECONDS, now);
   if (!last || now.getTime() - Date.parse(last) > RESPONDER_QUICK_MINUTES * 60_000) return undefined;
   const quick = await deps.store.countInWindow(`quick-new#${sender}`, 86_400, now);
   if (quick < RESPONDER_QUICK_NEW_REQUESTS_PER_DAY || (await deps.store.isFlagged(sender))) return undefined;
@@ -201,7 +202,7 @@ export async function receiveMail(
 
   let decision: Awaited<ReturnType<typeof applyEvent>>;
   try {
-    decision = await applyEvent(deps, event);
+    decision = await applyEvent(deps, event, { newTicket });
   } catch (error) {
     // A mail whose parts cannot make a valid event (a sender like "x@y", say) is kept and reported.
     if (error instanceof EventValidationError)
@@ -216,12 +217,11 @@ export async function receiveMail(
       address: sender,
       reason: responder,
     });
-  await deps.store.indexMessage(messageId, ticketId, now);
+  // A mail that opened a ticket is indexed already: its message id claimed the ticket number.
+  if (!opensTicket) await deps.store.indexMessage(messageId, ticketId, now);
   // Also on a duplicate: the first delivery may have died between its commit and this line.
-  if (decision.outcome !== "rejected" && (opensTicket || inspection.kind === "reply")) {
-    if (!(await deps.store.thread(ticketId)).includes(messageId))
-      await deps.store.appendThread(ticketId, messageId);
-  }
+  if (decision.outcome !== "rejected" && (opensTicket || inspection.kind === "reply"))
+    await deps.store.appendThread(ticketId, messageId);
   if (decision.outcome === "duplicate")
     return { outcome: "duplicate", ticketId, kind: inspection.kind, eventId };
   return { outcome: "applied", ticketId, kind: inspection.kind, eventId, newTicket };

@@ -1,11 +1,12 @@
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
-import type { Effect, MetricPoint, Person, TimerName } from "../core";
+import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
 import { OUTBOX_LEASE_SECONDS, type OutboxItem } from "../store/store";
 import type { CoreDeps } from "./apply";
 import { feedbackLink } from "./feedback-link";
+import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
 
 export interface Mailer {
   /** Sends one mail; returns the Message-ID header the recipient will see. */
@@ -34,8 +35,7 @@ export interface OutboxDeps extends CoreDeps {
   configurationSet?: string;
 }
 
-/** Automatic mails to one address in ten minutes beyond which aviso stops (the loop cap). */
-export const OUTBOUND_PER_ADDRESS_PER_10_MIN = 10;
+export { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
 
 /**
  * Performs one outbox effect and marks it done. The item is claimed first with a conditional write,
@@ -45,6 +45,8 @@ export const OUTBOUND_PER_ADDRESS_PER_10_MIN = 10;
 export async function performOutboxItem(
   deps: OutboxDeps,
   item: OutboxItem,
+  /** The ticket, when the caller reads it once for several of its effects (effects never change it). */
+  ticket: () => Promise<Ticket | undefined> = () => deps.store.loadTicket(item.ticketId),
 ): Promise<"done" | "already-done"> {
   const claim = await deps.store.claimOutboxItem(item.ticketId, item.effect.id, deps.clock.now());
   if (!claim) return "already-done";
@@ -55,9 +57,7 @@ export async function performOutboxItem(
     if (messageId) {
       const now = deps.clock.now();
       await deps.store.indexMessage(messageId, item.ticketId, now);
-      const thread = await deps.store.thread(item.ticketId);
-      if (item.effect.kind === "send-client" && !thread.includes(messageId))
-        await deps.store.appendThread(item.ticketId, messageId);
+      if (item.effect.kind === "send-client") await deps.store.appendThread(item.ticketId, messageId, now);
       const result = `sent ${messageId} (confirmed by the mail system after an interrupted attempt)`;
       await deps.store.completeOutboxItem(item.ticketId, item.effect.id, result, now);
       deps.log.warn("interrupted send found already accepted; not sent again", {
@@ -70,7 +70,7 @@ export async function performOutboxItem(
   }
   let result: string;
   try {
-    result = await perform(deps, item.ticketId, item.effect);
+    result = await perform(deps, item.ticketId, item.effect, ticket);
   } catch (error) {
     await deps.store.releaseOutboxItem(item.ticketId, item.effect.id, (error as Error).message);
     throw error;
@@ -85,20 +85,83 @@ export async function performOutboxItem(
   return "done";
 }
 
-async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Promise<string> {
+/**
+ * Performs one ticket's effects, in order: what one stream batch brings for one ticket. They are
+ * claimed in one transaction and marked done in another, two writes instead of two per effect. When
+ * one of them cannot be claimed that way (another delivery holds it, a claim ran out), each is taken
+ * on its own by performOutboxItem. A failed effect is handed back and the others still go ahead, as
+ * one by one; the failed ones are returned for the caller to report.
+ */
+export async function performTicketEffects(
+  deps: OutboxDeps,
+  items: OutboxItem[],
+  ticket?: () => Promise<Ticket | undefined>,
+): Promise<{ performed: number; failed: { item: OutboxItem; error: Error }[] }> {
+  const ticketId = items[0]?.ticketId ?? "";
+  let loaded: Promise<Ticket | undefined> | undefined;
+  // Read once for all of them: they were committed before this read, and effects never change it.
+  const loadTicket = ticket ?? (() => (loaded ??= deps.store.loadTicket(ticketId)));
+  const failed: { item: OutboxItem; error: Error }[] = [];
+  let performed = 0;
+  const ids = items.map((item) => item.effect.id);
+  let together = false;
+  if (items.length > 1 && new Set(ids).size === ids.length) {
+    try {
+      together = await deps.store.claimOutboxItems(ticketId, ids, deps.clock.now());
+    } catch (error) {
+      // Nothing is known to be claimed: the whole group goes back to its source for a retry.
+      return { performed: 0, failed: items.map((item) => ({ item, error: error as Error })) };
+    }
+  }
+  if (!together) {
+    for (const item of items) {
+      try {
+        if ((await performOutboxItem(deps, item, loadTicket)) === "done") performed += 1;
+      } catch (error) {
+        failed.push({ item, error: error as Error });
+      }
+    }
+    return { performed, failed };
+  }
+  const done: { effectId: string; result: string }[] = [];
+  for (const item of items) {
+    try {
+      const result = await perform(deps, ticketId, item.effect, loadTicket);
+      done.push({ effectId: item.effect.id, result });
+      deps.log.info("effect performed", {
+        ticketId,
+        effectId: item.effect.id,
+        kind: item.effect.kind,
+        result,
+      });
+    } catch (error) {
+      await deps.store.releaseOutboxItem(ticketId, item.effect.id, (error as Error).message);
+      failed.push({ item, error: error as Error });
+    }
+  }
+  await deps.store.completeOutboxItems(ticketId, done, deps.clock.now());
+  return { performed: done.length, failed };
+}
+
+async function perform(
+  deps: OutboxDeps,
+  ticketId: string,
+  effect: Effect,
+  loadTicket: () => Promise<Ticket | undefined>,
+): Promise<string> {
   const config = deps.config;
   switch (effect.kind) {
     // The ticket says which timers are armed now. An effect performed late (a retry, the sweep after
     // a crash) must not overwrite a newer schedule with an older one, or undo a re-arming.
     case "set-timer": {
-      const armed = (await deps.store.loadTicket(ticketId))?.timers[effect.name];
+      const armed = (await loadTicket())?.timers[effect.name];
       if (armed !== effect.at)
         return `timer ${effect.name} at ${effect.at} superseded (now ${armed ?? "not armed"})`;
       await deps.scheduler.set(ticketId, effect.name, effect.at);
       return `timer ${effect.name} at ${effect.at}`;
     }
     case "cancel-timer": {
-      const armed = (await deps.store.loadTicket(ticketId))?.timers[effect.name];
+      const armed = (await loadTicket())?.timers[effect.name];
       if (armed) return `cancel of timer ${effect.name} superseded (armed again for ${armed})`;
       await deps.scheduler.cancel(ticketId, effect.name);
       return `timer ${effect.name} cancelled`;
@@ -115,7 +178,7 @@ async function perform(deps: OutboxDeps, ticketId: string, effect: Effect): Prom
       );
       return "feedback recorded";
     case "send-client": {
-      const ticket = await deps.store.loadTicket(ticketId);
+      const ticket = await loadTicket();
       const timeZone = ticket?.client.calendar.timeZone ?? config.technicianTimeZone;
       const rendered = renderMessage(effect.locale, effect.template, effect.data, {
         timeZone,
@@ -175,14 +238,22 @@ async function sendTo(
   const now = deps.clock.now();
   const allowed: Person[] = [];
   const skipped: string[] = [];
+  // Flags, loop-cap counters and (for client mail) the thread, in one read.
+  const state = await deps.store.mailingState(
+    to.map((person) => person.address),
+    OUTBOUND_WINDOW_SECONDS,
+    now,
+    clientThread ? ticketId : undefined,
+  );
   for (const person of to) {
-    const flagged = await deps.store.isFlagged(person.address);
+    const address = person.address.toLowerCase();
+    const flagged = state.flagged.get(address);
     if (flagged) {
       skipped.push(`${person.address} flagged (${flagged})`);
       continue;
     }
     // Only mail that went out counts: a throttled attempt retried is not a second mail.
-    const sent = await deps.store.peekWindow(`out#${person.address}`, 600, now);
+    const sent = state.sent.get(address) ?? 0;
     if (automatic && sent >= OUTBOUND_PER_ADDRESS_PER_10_MIN) {
       skipped.push(`${person.address} over the loop cap`);
       deps.log.warn("mail suppressed by the loop cap", { ticketId, to: person.address, sent });
@@ -190,15 +261,11 @@ async function sendTo(
     }
     allowed.push(person);
   }
-  if (allowed.length > 0 && automatic) {
-    const all = await deps.store.peekWindow("out#*", 600, now);
-    if (all >= deps.config.maxAutomaticMailsPer10Minutes) {
-      deps.log.error("automatic mail held by the global cap", { ticketId, sentInTenMinutes: all });
-      throw new Error(`global cap: ${all} automatic mails in ten minutes; held for a later retry`);
-    }
+  if (allowed.length > 0 && automatic && state.sentToAll >= deps.config.maxAutomaticMailsPer10Minutes) {
+    deps.log.error("automatic mail held by the global cap", { ticketId, sentInTenMinutes: state.sentToAll });
+    throw new Error(`global cap: ${state.sentToAll} automatic mails in ten minutes; held for a later retry`);
   }
   if (allowed.length === 0) return `not sent: ${skipped.join("; ")}`;
-  const thread = await deps.store.thread(ticketId);
   const input = composeSendEmail({
     from: { address: deps.config.supportAddress, name: deps.config.supportName },
     to: allowed,
@@ -206,21 +273,23 @@ async function sendTo(
     rendered,
     ticketId,
     effectId,
-    thread: clientThread ? thread : [],
+    // Client mail is threaded on the conversation; staff mail starts its own.
+    thread: state.thread,
     automatic,
     ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
   });
   const { messageId } = await deps.mailer.send(input);
-  for (const person of allowed) {
-    await deps.store.countInWindow(`out#${person.address}`, 600, now);
-    if (clientThread) await deps.store.recordMailedAt(person.address, now);
-  }
-  if (automatic) await deps.store.countInWindow("out#*", 600, now);
-  await deps.store.indexMessage(messageId, ticketId, now);
-  if (clientThread) {
-    await deps.store.appendThread(ticketId, messageId);
-    await deps.store.recordClientMailSent(ticketId, now);
-  }
+  // What the mail changed, written side by side: none of these depends on another.
+  await Promise.all([
+    deps.store.recordMailSent(
+      allowed.map((person) => person.address),
+      automatic,
+      OUTBOUND_WINDOW_SECONDS,
+      now,
+    ),
+    deps.store.indexMessage(messageId, ticketId, now),
+    ...(clientThread ? [deps.store.appendThread(ticketId, messageId, now)] : []),
+  ]);
   return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;
 }
 

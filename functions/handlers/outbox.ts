@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { OutboxDeps } from "../app/outbox";
-import { performOutboxItem, sweepOutbox } from "../app/outbox";
+import { performTicketEffects, sweepOutbox } from "../app/outbox";
 import type { OutboxItem } from "../store/store";
 
 export interface StreamRecord {
@@ -22,7 +22,6 @@ export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
       d.log.info("outbox swept", swept);
       return { batchItemFailures: [], swept };
     }
-    // One ticket's effects in order; different tickets side by side.
     const byTicket = new Map<string, { item: OutboxItem; sequence?: string }[]>();
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
@@ -37,19 +36,21 @@ export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
       byTicket.set(item.ticketId, list);
     }
     const batchItemFailures: { itemIdentifier: string }[] = [];
+    // One ticket's effects in order; different tickets side by side.
     await Promise.all(
-      [...byTicket.values()].map(async (items) => {
-        for (const { item, sequence } of items) {
-          try {
-            await performOutboxItem(d, item);
-          } catch (error) {
-            d.log.error("effect failed; will be retried", {
-              ticketId: item.ticketId,
-              effectId: item.effect?.id,
-              error: (error as Error).message,
-            });
-            if (sequence) batchItemFailures.push({ itemIdentifier: sequence });
-          }
+      [...byTicket.values()].map(async (records) => {
+        const { failed } = await performTicketEffects(
+          d,
+          records.map((r) => r.item),
+        );
+        for (const { item, error } of failed) {
+          d.log.error("effect failed; will be retried", {
+            ticketId: item.ticketId,
+            effectId: item.effect?.id,
+            error: error.message,
+          });
+          const sequence = records.find((r) => r.item === item)?.sequence;
+          if (sequence) batchItemFailures.push({ itemIdentifier: sequence });
         }
       }),
     );

@@ -4,6 +4,7 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -110,7 +111,29 @@ const key = {
   message: (messageId: string) => ({ PK: `MSG#${normalizeMessageId(messageId)}`, SK: "MSG" }),
   thread: (id: string) => ({ PK: `TICKET#${id}`, SK: "THREAD" }),
   counter: { PK: "COUNTER", SK: "TICKET" },
+  flag: (address: string) => ({ PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG" }),
+  /** A fixed-window counter: one item per name and window. */
+  rate: (name: string, windowSeconds: number, now: Date) => ({
+    PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${Math.floor(now.getTime() / 1000 / windowSeconds)}`,
+    SK: "RATE",
+  }),
 };
+
+/** What decides whether aviso may mail some addresses now; see Store.mailingState. */
+export interface MailingState {
+  /** Flagged addresses (lowercase) with the reason. */
+  flagged: Map<string, string>;
+  /** Mail sent to each address (lowercase) in the current window. */
+  sent: Map<string, number>;
+  /** Automatic mail sent to anyone in the current window. */
+  sentToAll: number;
+  /** The ticket's thread, when asked for (see Store.thread). */
+  thread: string[];
+}
+
+function itemKey(item: { PK: string; SK: string }): string {
+  return `${item.PK}\u0000${item.SK}`;
+}
 
 export function normalizeMessageId(messageId: string): string {
   const trimmed = messageId.trim();
@@ -336,20 +359,84 @@ export class Store {
   }
 
   async completeOutboxItem(ticketId: string, effectId: string, result: string, now: Date): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
-        UpdateExpression: "SET #status = :done, doneAt = :at, #result = :result, #ttl = :ttl REMOVE pending",
-        ExpressionAttributeNames: { "#status": "status", "#result": "result", "#ttl": TTL_ATTRIBUTE },
-        ExpressionAttributeValues: {
-          ":done": "done",
-          ":at": now.toISOString(),
-          ":result": result,
-          ":ttl": Math.floor(now.getTime() / 1000) + DONE_OUTBOX_TTL_DAYS * 86_400,
-        },
-      }),
-    );
+    await this.doc.send(new UpdateCommand(this.completion(ticketId, effectId, result, now)));
+  }
+
+  private completion(ticketId: string, effectId: string, result: string, now: Date) {
+    return {
+      TableName: this.table,
+      Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
+      UpdateExpression: "SET #status = :done, doneAt = :at, #result = :result, #ttl = :ttl REMOVE pending",
+      ExpressionAttributeNames: { "#status": "status", "#result": "result", "#ttl": TTL_ATTRIBUTE },
+      ExpressionAttributeValues: {
+        ":done": "done",
+        ":at": now.toISOString(),
+        ":result": result,
+        ":ttl": Math.floor(now.getTime() / 1000) + DONE_OUTBOX_TTL_DAYS * 86_400,
+      },
+    };
+  }
+
+  /**
+   * Claims several pending effects of one ticket in one transaction: all of them, or none when one of
+   * them is not pending any more (another delivery holds it, a claim ran out, it is done). On false
+   * the caller claims one by one, which tells these cases apart.
+   */
+  async claimOutboxItems(ticketId: string, effectIds: string[], now: Date): Promise<boolean> {
+    if (effectIds.length === 0) return true;
+    if (effectIds.length > 100) return false;
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: effectIds.map((effectId) => ({
+            Update: {
+              TableName: this.table,
+              Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
+              UpdateExpression: "SET #status = :sending, claimedAt = :now",
+              ConditionExpression: "#status = :pending",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: {
+                ":sending": "sending",
+                ":pending": "pending",
+                ":now": now.toISOString(),
+              },
+            },
+          })),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  /** Marks several performed effects of one ticket done, in one transaction when it can. */
+  async completeOutboxItems(
+    ticketId: string,
+    results: { effectId: string; result: string }[],
+    now: Date,
+  ): Promise<void> {
+    if (results.length === 1 || results.length > 100) {
+      for (const { effectId, result } of results)
+        await this.completeOutboxItem(ticketId, effectId, result, now);
+      return;
+    }
+    if (results.length === 0) return;
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: results.map(({ effectId, result }) => ({
+            Update: this.completion(ticketId, effectId, result, now),
+          })),
+        }),
+      );
+    } catch (error) {
+      // A transaction meeting another writer on one item is cancelled whole: mark them one by one.
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      for (const { effectId, result } of results)
+        await this.completeOutboxItem(ticketId, effectId, result, now);
+    }
   }
 
   /** Hands a claimed effect back after a failure, so the next delivery retries it. */
@@ -478,15 +565,30 @@ export class Store {
     return (result.Item?.ids as string[] | undefined) ?? [];
   }
 
-  async appendThread(ticketId: string, messageId: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: key.thread(ticketId),
-        UpdateExpression: "SET ids = list_append(if_not_exists(ids, :empty), :id)",
-        ExpressionAttributeValues: { ":empty": [], ":id": [messageId] },
-      }),
-    );
+  /**
+   * Adds a message id to the end of a ticket's thread, once: a second call changes nothing. With
+   * `sentAt`, the message is one of ours that reached the client: the thread also keeps when the last
+   * one did (the lead's silence figure).
+   */
+  async appendThread(ticketId: string, messageId: string, sentAt?: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.thread(ticketId),
+          UpdateExpression: `SET ids = list_append(if_not_exists(ids, :empty), :id)${sentAt ? ", lastSentAt = :at" : ""}`,
+          ConditionExpression: "attribute_not_exists(ids) OR NOT contains(ids, :one)",
+          ExpressionAttributeValues: {
+            ":empty": [],
+            ":id": [messageId],
+            ":one": messageId,
+            ...(sentAt ? { ":at": sentAt.toISOString() } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** Counts one more event for a key in a fixed window; returns the count so far in that window. */
@@ -495,7 +597,7 @@ export class Store {
     const result = await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${window}`, SK: "RATE" },
+        Key: key.rate(name, windowSeconds, now),
         UpdateExpression: "ADD #count :one SET #ttl = :ttl",
         ExpressionAttributeNames: { "#count": "count", "#ttl": TTL_ATTRIBUTE },
         ExpressionAttributeValues: { ":one": 1, ":ttl": (window + 2) * windowSeconds },
@@ -507,14 +609,59 @@ export class Store {
 
   /** The count so far in the current window of a key, without counting anything. */
   async peekWindow(name: string, windowSeconds: number, now: Date): Promise<number> {
-    const window = Math.floor(now.getTime() / 1000 / windowSeconds);
     const result = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${window}`, SK: "RATE" },
-      }),
+      new GetCommand({ TableName: this.table, Key: key.rate(name, windowSeconds, now) }),
     );
     return Number(result.Item?.count ?? 0);
+  }
+
+  /**
+   * In one read, for automatic mail to these addresses: which are flagged, how much each was sent in
+   * the current window of `out#<address>` counters, and how much automatic mail went to anyone.
+   */
+  async mailingState(
+    addresses: string[],
+    windowSeconds: number,
+    now: Date,
+    threadOf?: string,
+  ): Promise<MailingState> {
+    const unique = [...new Set(addresses.map((a) => a.toLowerCase()))];
+    const keys = [
+      ...unique.map((a) => key.flag(a)),
+      ...unique.map((a) => key.rate(`out#${a}`, windowSeconds, now)),
+      key.rate("out#*", windowSeconds, now),
+      ...(threadOf ? [key.thread(threadOf)] : []),
+    ];
+    const items = await this.getMany(keys);
+    const state: MailingState = { flagged: new Map(), sent: new Map(), sentToAll: 0, thread: [] };
+    if (threadOf)
+      state.thread = (items.get(itemKey(key.thread(threadOf)))?.ids as string[] | undefined) ?? [];
+    for (const address of unique) {
+      const flag = items.get(itemKey(key.flag(address)));
+      if (flag) state.flagged.set(address, String(flag.reason));
+      const sent = items.get(itemKey(key.rate(`out#${address}`, windowSeconds, now)));
+      state.sent.set(address, Number(sent?.count ?? 0));
+    }
+    state.sentToAll = Number(items.get(itemKey(key.rate("out#*", windowSeconds, now)))?.count ?? 0);
+    return state;
+  }
+
+  /** Items by key (at most 100, distinct), in as few BatchGetItem calls as DynamoDB allows. */
+  private async getMany(keys: { PK: string; SK: string }[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    let wanted: Record<string, unknown>[] = keys;
+    for (let attempt = 0; wanted.length > 0; attempt++) {
+      if (attempt >= 8) throw new Error(`DynamoDB left ${wanted.length} keys unread after 8 attempts`);
+      // Keys DynamoDB left unprocessed (throttling) are asked again after a growing pause.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const result = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: wanted, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[this.table] ?? [])
+        found.set(itemKey(item as { PK: string; SK: string }), item);
+      wanted = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
+    }
+    return found;
   }
 
   async quarantine(entry: QuarantineEntry): Promise<void> {
@@ -564,40 +711,57 @@ export class Store {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: { PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG", reason, at: now.toISOString() },
+        Item: { ...key.flag(address), reason, at: now.toISOString() },
       }),
     );
   }
 
-  /** When aviso last mailed an address (to spot mail that answers ours within minutes). */
-  async recordMailedAt(address: string, now: Date): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          PK: `ADDR#${address.toLowerCase()}`,
-          SK: "LAST-MAILED",
-          at: now.toISOString(),
-          [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + 2 * 86_400,
-        },
-      }),
-    );
+  /**
+   * Counts mail that went out: one more for each address in the current window of its `out#<address>`
+   * counter, which also keeps when the address was last mailed, and one more in the global `out#*`
+   * counter when the mail was automatic.
+   */
+  async recordMailSent(addresses: string[], automatic: boolean, windowSeconds: number, now: Date) {
+    const window = Math.floor(now.getTime() / 1000 / windowSeconds);
+    const count = (name: string, lastAt: boolean) =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.rate(name, windowSeconds, now),
+          UpdateExpression: `ADD #count :one SET #ttl = :ttl${lastAt ? ", lastAt = :now" : ""}`,
+          ExpressionAttributeNames: { "#count": "count", "#ttl": TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":ttl": (window + 2) * windowSeconds,
+            ...(lastAt ? { ":now": now.toISOString() } : {}),
+          },
+        }),
+      );
+    await Promise.all([
+      ...[...new Set(addresses.map((a) => a.toLowerCase()))].map((a) => count(`out#${a}`, true)),
+      ...(automatic ? [count("out#*", false)] : []),
+    ]);
   }
 
-  async lastMailedAt(address: string): Promise<string | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { PK: `ADDR#${address.toLowerCase()}`, SK: "LAST-MAILED" },
-      }),
-    );
-    return result.Item?.at as string | undefined;
+  /**
+   * When aviso last mailed an address, if within the last window (to spot mail that answers ours
+   * within minutes): the latest of the current and previous windows of its `out#` counter.
+   */
+  async lastMailedAt(address: string, windowSeconds: number, now: Date): Promise<string | undefined> {
+    const name = `out#${address.toLowerCase()}`;
+    const previous = new Date(now.getTime() - windowSeconds * 1000);
+    const items = await this.getMany([
+      key.rate(name, windowSeconds, now),
+      key.rate(name, windowSeconds, previous),
+    ]);
+    const times = [...items.values()]
+      .map((item) => item.lastAt)
+      .filter((at): at is string => typeof at === "string");
+    return times.sort().at(-1);
   }
 
   async isFlagged(address: string): Promise<string | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG" } }),
-    );
+    const result = await this.doc.send(new GetCommand({ TableName: this.table, Key: key.flag(address) }));
     return result.Item?.reason as string | undefined;
   }
 
@@ -620,38 +784,21 @@ export class Store {
   }
 
   /** When a client message of a ticket last actually went out (not suppressed, not failed). */
-  async recordClientMailSent(ticketId: string, now: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { PK: `TICKET#${ticketId}`, SK: "LAST-SENT" },
-          UpdateExpression: "SET #at = :at",
-          ConditionExpression: "attribute_not_exists(#at) OR #at < :at",
-          ExpressionAttributeNames: { "#at": "at" },
-          ExpressionAttributeValues: { ":at": now.toISOString() },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
   async lastClientMailSent(ticketId: string): Promise<string | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { PK: `TICKET#${ticketId}`, SK: "LAST-SENT" } }),
-    );
-    return result.Item?.at as string | undefined;
+    const result = await this.doc.send(new GetCommand({ TableName: this.table, Key: key.thread(ticketId) }));
+    return result.Item?.lastSentAt as string | undefined;
   }
 
   /** Every ticket with the instant its client last actually got mail from us. */
   async listTicketsWithLastSent(): Promise<{ ticket: Ticket; lastSentAt?: string }[]> {
     const items = await this.scanAll({
-      FilterExpression: "(SK = :meta OR SK = :sent) AND begins_with(PK, :ticket)",
-      ExpressionAttributeValues: { ":meta": "META", ":sent": "LAST-SENT", ":ticket": "TICKET#" },
+      FilterExpression: "(SK = :meta OR SK = :thread) AND begins_with(PK, :ticket)",
+      ExpressionAttributeValues: { ":meta": "META", ":thread": "THREAD", ":ticket": "TICKET#" },
     });
     const sent = new Map(
-      items.filter((i) => i.SK === "LAST-SENT").map((i) => [i.PK as string, i.at as string]),
+      items
+        .filter((i) => i.SK === "THREAD" && typeof i.lastSentAt === "string")
+        .map((i) => [i.PK as string, i.lastSentAt as string]),
     );
     return items
       .filter((i) => i.SK === "META")

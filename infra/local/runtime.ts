@@ -1,11 +1,10 @@
 import "../../functions/core/holidays";
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
@@ -17,9 +16,10 @@ import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  type Shard,
 } from "@aws-sdk/client-dynamodb-streams";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { DateTime } from "luxon";
 import { SMTPServer } from "smtp-server";
@@ -86,57 +86,82 @@ export class LocalClock implements Clock {
 type LocalTimer = { ticketId: string; name: TimerName; at: string };
 
 /**
- * Scheduler stand-in: one-time timers kept in the table (so they survive a restart with --persist)
- * and mirrored in memory, so the runtime's once-a-second "anything due?" costs no query.
+ * Scheduler stand-in: one-time timers in memory, fired in order when the clock passes them, and kept
+ * in `timers.json` under the data folder with --persist. (On AWS they live in EventBridge Scheduler,
+ * not in the table; keeping them out of DynamoDB Local leaves it to the work the table does on AWS.)
  */
 export class LocalTimerWheel implements TimerScheduler {
   private loaded: Promise<Map<string, LocalTimer>> | undefined;
+  private writing: Promise<void> | undefined;
+  private dirty = false;
 
-  constructor(private readonly doc: DynamoDBDocumentClient) {}
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly file?: string,
+  ) {}
 
   private index() {
     this.loaded ??= (async () => {
       const timers = new Map<string, LocalTimer>();
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: TABLE,
-            KeyConditionExpression: "PK = :pk",
-            ExpressionAttributeValues: { ":pk": "LOCALTIMER" },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of (page.Items ?? []) as LocalTimer[])
-          timers.set(`${item.ticketId}-${item.name}`, {
-            ticketId: item.ticketId,
-            name: item.name,
-            at: item.at,
-          });
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const saved = this.file ? await readJson<LocalTimer[]>(this.file) : undefined;
+      for (const timer of saved ?? (this.file ? await this.fromTable() : []))
+        timers.set(`${timer.ticketId}-${timer.name}`, timer);
       return timers;
     })();
     return this.loaded;
   }
 
+  /** Timers an earlier version of the runtime kept in the table (read once, when there is no file). */
+  private async fromTable(): Promise<LocalTimer[]> {
+    const found: LocalTimer[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: "PK = :pk",
+          ExpressionAttributeValues: { ":pk": "LOCALTIMER" },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of (page.Items ?? []) as LocalTimer[])
+        found.push({ ticketId: item.ticketId, name: item.name, at: item.at });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
+  }
+
+  /** Writes the file after a change: one write at a time, the latest state last. */
+  private save() {
+    if (!this.file) return Promise.resolve();
+    this.dirty = true;
+    this.writing ??= (async () => {
+      while (this.dirty) {
+        this.dirty = false;
+        const timers = [...(await this.index()).values()];
+        const temporary = `${this.file}.tmp`;
+        await writeFile(temporary, JSON.stringify(timers));
+        await rename(temporary, this.file as string);
+      }
+    })().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  /** Resolves once every change so far is on disk. */
+  async flush() {
+    while (this.writing) await this.writing;
+  }
+
   async set(ticketId: string, name: TimerName, at: string) {
-    const timers = await this.index();
-    await this.doc.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: { PK: "LOCALTIMER", SK: `${ticketId}-${name}`, ticketId, name, at },
-      }),
-    );
-    timers.set(`${ticketId}-${name}`, { ticketId, name, at });
+    (await this.index()).set(`${ticketId}-${name}`, { ticketId, name, at });
+    await this.save();
   }
 
   async cancel(ticketId: string, name: TimerName) {
-    const timers = await this.index();
-    await this.doc.send(
-      new DeleteCommand({ TableName: TABLE, Key: { PK: "LOCALTIMER", SK: `${ticketId}-${name}` } }),
-    );
-    timers.delete(`${ticketId}-${name}`);
+    (await this.index()).delete(`${ticketId}-${name}`);
+    await this.save();
   }
 
   /** Every armed timer, soonest first. */
@@ -155,21 +180,9 @@ export class LocalTimerWheel implements TimerScheduler {
   /** Takes a due timer for firing; false when it was re-armed or taken meanwhile. */
   async take(ticketId: string, name: TimerName, at: string): Promise<boolean> {
     const timers = await this.index();
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: TABLE,
-          Key: { PK: "LOCALTIMER", SK: `${ticketId}-${name}` },
-          ConditionExpression: "#at = :at",
-          ExpressionAttributeNames: { "#at": "at" },
-          ExpressionAttributeValues: { ":at": at },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-    if (timers.get(`${ticketId}-${name}`)?.at === at) timers.delete(`${ticketId}-${name}`);
+    if (timers.get(`${ticketId}-${name}`)?.at !== at) return false;
+    timers.delete(`${ticketId}-${name}`);
+    await this.save();
     return true;
   }
 }
@@ -273,7 +286,11 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       supportLead: process.env.AVISO_SUPPORT_LEAD ?? "lead@aviso.localhost",
     });
     const store = new Store(doc, TABLE);
-    const wheel = new LocalTimerWheel(doc);
+    const wheel = new LocalTimerWheel(
+      doc,
+      options.persist ? join(options.dataDir, "timers.json") : undefined,
+    );
+    stops.push(() => wheel.flush());
     const mailDir = join(options.dataDir, "mail");
     const rawMail = {
       put: async (id: string, raw: Buffer) => {
@@ -561,10 +578,17 @@ function startStreamPoller(
     if (!arn) return;
     let busy = false;
     let started = false;
+    let shards: Shard[] = [];
+    let describedAt = 0;
     while (!stopped) {
       try {
-        const description = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
-        for (const shard of description.StreamDescription?.Shards ?? []) {
+        // Shards change rarely (DynamoDB Local rolls them over now and then): listed once a second.
+        if (Date.now() - describedAt >= 1000) {
+          const description = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+          shards = description.StreamDescription?.Shards ?? [];
+          describedAt = Date.now();
+        }
+        for (const shard of shards) {
           if (!shard.ShardId || (iterators.get(shard.ShardId) === undefined && iterators.has(shard.ShardId)))
             continue;
           let iterator = iterators.get(shard.ShardId);

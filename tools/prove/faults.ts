@@ -9,6 +9,7 @@ import {
   type Mailer,
   type OutboxDeps,
   performOutboxItem,
+  performTicketEffects,
   type TimerScheduler,
 } from "../../functions/app/outbox";
 import { loadConfig } from "../../functions/config";
@@ -234,6 +235,14 @@ export async function playTicket(
     if (args[1].effects.length > 0) usage["commits with effects"] += 1;
     if (fault === "crash after commit") throw new Crash(fault);
   };
+  store.claimOutboxItems = async (...args: Parameters<Store["claimOutboxItems"]>) => {
+    const claimed = await world.store.claimOutboxItems(...args);
+    if (claimed && dice.pick(["crash after claim"] as const)) {
+      crashed = true;
+      throw new Crash("crash after claim");
+    }
+    return claimed;
+  };
   store.claimOutboxItem = async (...args: Parameters<Store["claimOutboxItem"]>) => {
     const claim = await world.store.claimOutboxItem(...args);
     if (claim && dice.pick(["crash after claim"] as const)) {
@@ -306,34 +315,35 @@ export async function playTicket(
       const open = await world.store.openOutbox(ticketId);
       if (open.length === 0) return;
       open.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.SK.localeCompare(b.SK));
-      for (const item of open) {
-        if (item.status === "sending") {
-          // Claimed by an attempt that died: the sweep takes it once the lease is over.
-          sweepAt = Math.max(sweepAt, clock.at) + (OUTBOX_LEASE_SECONDS + 1) * 1000;
-          const later = { ...deps, clock: new TicketClock(sweepAt) };
-          crashed = false;
-          const outcome = await performOutboxItem(later, item).catch((error) => {
-            if (!(error instanceof Crash) && !isTransient(error)) throw error;
-            return String(error);
-          });
-          dice.trace?.(`swept ${item.effect.kind} ${item.effect.id}: ${outcome}`);
-          continue;
-        }
+      for (const item of open.filter((i) => i.status === "sending")) {
+        // Claimed by an attempt that died: the sweep takes it once the lease is over.
+        sweepAt = Math.max(sweepAt, clock.at) + (OUTBOX_LEASE_SECONDS + 1) * 1000;
+        const later = { ...deps, clock: new TicketClock(sweepAt) };
         crashed = false;
-        const fault = dice.pick(["stream batch twice", "stream batch twice at once"] as const);
-        const perform = () =>
-          performOutboxItem(deps, item)
-            .then((outcome) => {
-              if (outcome === "done") usage["outbox effects"] += 1;
-            })
-            .catch((error) => {
-              if (!(error instanceof Crash) && !isTransient(error)) throw error;
-            });
-        if (fault === "stream batch twice at once") await Promise.all([perform(), perform()]);
-        else {
-          await perform();
-          if (fault) await perform();
-        }
+        const outcome = await performOutboxItem(later, item).catch((error) => {
+          if (!(error instanceof Crash) && !isTransient(error)) throw error;
+          return String(error);
+        });
+        dice.trace?.(`swept ${item.effect.kind} ${item.effect.id}: ${outcome}`);
+      }
+      // The rest is what a stream batch brings for this ticket, performed as the outbox handler does.
+      const batch = open.filter((i) => i.status === "pending");
+      if (batch.length === 0) continue;
+      crashed = false;
+      const fault = dice.pick(["stream batch twice", "stream batch twice at once"] as const);
+      const perform = () =>
+        performTicketEffects(deps, batch)
+          .then(({ performed, failed }) => {
+            usage["outbox effects"] += performed;
+            for (const { error } of failed) if (!(error instanceof Crash) && !isTransient(error)) throw error;
+          })
+          .catch((error) => {
+            if (!(error instanceof Crash) && !isTransient(error)) throw error;
+          });
+      if (fault === "stream batch twice at once") await Promise.all([perform(), perform()]);
+      else {
+        await perform();
+        if (fault) await perform();
       }
     }
     throw new Error(`outbox of ${ticketId} did not drain`);

@@ -1,11 +1,11 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
 import type { Logger } from "../../functions/app/apply";
 import { freePort } from "../../infra/local/ports";
 import { startRuntime } from "../../infra/local/runtime";
-import { storedMailSince } from "../../infra/local/ses-local";
+import type { LoadClientResult, LoadClientSettings } from "./load-client";
 
 /**
  * Sustained load on the local runtime: inbound mail over real SMTP at a steady rate, technician
@@ -17,9 +17,13 @@ import { storedMailSince } from "../../infra/local/ses-local";
 export interface LoadReport {
   ratePerSecond: number;
   seconds: number;
+  /** Seconds of the same load before the measured run (not counted). */
+  warmupSeconds: number;
   mailsSent: number;
   mailsAccepted: number;
   acknowledged: number;
+  /** Mails accepted, warm-up included, whose acknowledgement never showed in the SES store. */
+  unacknowledged: number;
   smtpErrors: number;
   apiEvents: number;
   apiErrors: number;
@@ -67,10 +71,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function runLoad(
-  options: { ratePerSecond?: number; seconds?: number } = {},
+  options: { ratePerSecond?: number; seconds?: number; warmupSeconds?: number } = {},
 ): Promise<LoadReport> {
   const rate = options.ratePerSecond ?? 20;
   const seconds = options.seconds ?? 60;
+  const warmupSeconds = options.warmupSeconds ?? 0;
   const dataDir = await mkdtemp(join(tmpdir(), "aviso-load-"));
   const [smtpPort, sesPort, apiPort, dynamodbPort] = [
     await freePort(),
@@ -81,90 +86,34 @@ export async function runLoad(
   const logged = countingLogger();
   const runtime = await startRuntime({ smtpPort, sesPort, apiPort, dynamodbPort, dataDir, log: logged.log });
   const run = Date.now().toString(36);
-  const offeredAt = new Map<string, number>();
-  const acceptedAt = new Map<string, number>();
-  const ackedAt = new Map<string, number>();
-  const examples: string[] = [];
-  let smtpErrors = 0;
-  let apiEvents = 0;
-  let apiErrors = 0;
-  let watching = true;
-  let lastActivity = performance.now();
-  const ticketsSeen: string[] = [];
-  const sesEndpoint = `http://127.0.0.1:${sesPort}`;
-  // Watch the SES store: the first mail to each client is its acknowledgement.
-  const watcher = (async () => {
-    let polledAt = Date.now();
-    while (watching || ackedAt.size < acceptedAt.size) {
-      // From just before the previous poll: however long a poll takes, no mail falls in a gap.
-      const since = Math.floor(polledAt / 1000) - 2;
-      polledAt = Date.now();
-      for (const mail of await storedMailSince(sesEndpoint, since)) {
-        for (const to of mail.destination.to) {
-          const address = /<([^>]+)>/.exec(to)?.[1] ?? to;
-          if (address.startsWith("load-") && !ackedAt.has(address)) {
-            ackedAt.set(address, performance.now());
-            const ticketId = /\[#(T-\d+)\]/.exec(mail.subject)?.[1];
-            if (ticketId) ticketsSeen.push(ticketId);
-          }
-        }
-      }
-      if (!watching && performance.now() - lastActivity > 30_000) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  })();
-  const transport = nodemailer.createTransport({
-    host: "127.0.0.1",
-    port: smtpPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
-    maxConnections: 16,
-    maxMessages: Number.POSITIVE_INFINITY,
-  });
-  const total = rate * seconds;
-  const started = performance.now();
-  const sends: Promise<void>[] = [];
-  const technicianEvents: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const address = `load-${run}-${i}@cliente.example`;
-    lastActivity = performance.now();
-    offeredAt.set(address, lastActivity);
-    sends.push(
-      transport
-        .sendMail({
-          from: `Cliente ${i} <${address}>`,
-          to: runtime.config.supportAddress,
-          subject: `No funciona el equipo ${i}`,
-          text: "Buenos días, el equipo no arranca desde esta mañana. ¿Podéis ayudarnos?",
-          messageId: `<load-${run}-${i}@cliente.example>`,
-        })
-        .then(() => {
-          lastActivity = performance.now();
-          acceptedAt.set(address, lastActivity);
-        })
-        .catch((error: Error) => {
-          smtpErrors += 1;
-          if (examples.length < 5) examples.push(`SMTP: ${error.message}`);
-        }),
-    );
-    // A technician event on an earlier ticket every tenth mail: the API under the same load.
-    if (i % 10 === 9) technicianEvents.push(postDiagnosis(apiPort, i));
+  const settings: LoadClientSettings = {
+    smtpPort,
+    sesPort,
+    apiPort,
+    supportAddress: runtime.config.supportAddress,
+    technician: runtime.config.technicians[0]?.address ?? "tech@aviso.localhost",
+    rate,
+    seconds,
+    warmupSeconds,
+    run,
+  };
+  let client: LoadClientResult;
+  try {
+    client = await spawnClient(settings);
+  } catch (error) {
+    await runtime.stop();
+    throw error;
   }
-  const achievedRate = total / ((performance.now() - started) / 1000);
-  await Promise.all(sends);
-  await Promise.all(technicianEvents);
-  watching = false;
-  await watcher;
-  transport.close();
+  const offeredAt = new Map(client.offeredAt);
+  const acceptedAt = new Map(client.acceptedAt);
+  const ackedAt = new Map(client.ackedAt);
+  const examples = [...client.examples];
+  const { smtpErrors, apiEvents, apiErrors, achievedRate } = client;
+  const total = rate * seconds;
   // What happened to each mail whose acknowledgement never showed: said, not guessed.
   for (const address of acceptedAt.keys()) {
     if (ackedAt.has(address) || examples.length >= 5) continue;
-    const i = address.split("-").at(-1)?.split("@")[0];
-    const ticketId = await runtime.store.lookupMessage(`<load-${run}-${i}@cliente.example>`);
+    const ticketId = await runtime.store.lookupMessage(`<${address}>`);
     const outbox = ticketId ? await runtime.store.outbox(ticketId) : [];
     const ack = outbox.find((item) => item.effect.kind === "send-client");
     examples.push(
@@ -176,7 +125,8 @@ export async function runLoad(
 
   const latencies: number[] = [];
   const toAccept: number[] = [];
-  for (const [address, offered] of offeredAt) {
+  const measured = [...offeredAt].filter(([address]) => address.startsWith("load-"));
+  for (const [address, offered] of measured) {
     const acked = ackedAt.get(address);
     const accepted = acceptedAt.get(address);
     if (acked !== undefined) latencies.push(Math.max(0, acked - offered));
@@ -187,9 +137,11 @@ export async function runLoad(
   return {
     ratePerSecond: rate,
     seconds,
+    warmupSeconds,
     mailsSent: total,
-    mailsAccepted: acceptedAt.size,
+    mailsAccepted: toAccept.length,
     acknowledged: latencies.length,
+    unacknowledged: [...acceptedAt.keys()].filter((address) => !ackedAt.has(address)).length,
     smtpErrors,
     apiEvents,
     apiErrors,
@@ -206,34 +158,32 @@ export async function runLoad(
       p95: Math.round(percentile(toAccept, 95)),
       max: Math.round(toAccept.at(-1) ?? Number.NaN),
     },
-    achievedRate: Math.round(achievedRate * 10) / 10,
+    achievedRate,
     examples: [...examples, ...logged.seen.errorExamples],
     warningExamples: logged.seen.warningExamples,
   };
+}
 
-  async function postDiagnosis(port: number, i: number) {
-    // A ticket whose acknowledgement has gone out: a technician takes it up.
-    const ticketId = ticketsSeen[Math.floor(ticketsSeen.length / 2)];
-    if (!ticketId) return;
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/tickets/${ticketId}/events`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          type: "diagnosis",
-          id: `load-${run}-diagnosis-${i}`,
-          actor: { address: runtime.config.technicians[0]?.address ?? "tech@aviso.localhost" },
-          text: "El disco de arranque está dañado; lo cambiamos hoy.",
-        }),
-      });
-      apiEvents += 1;
-      if (response.status >= 300) {
-        apiErrors += 1;
-        if (examples.length < 5) examples.push(`API ${response.status}: ${await response.text()}`);
-      }
-    } catch (error) {
-      apiErrors += 1;
-      if (examples.length < 5) examples.push(`API: ${(error as Error).message}`);
-    }
-  }
+/** Runs the clients in a process of their own, so they do not share the runtime's event loop. */
+function spawnClient(settings: LoadClientSettings): Promise<LoadClientResult> {
+  const tsx = join(import.meta.dirname, "../../node_modules/.bin/tsx");
+  const script = join(import.meta.dirname, "load-client.ts");
+  return new Promise((resolve, reject) => {
+    execFile(
+      tsx,
+      [script, JSON.stringify(settings)],
+      { maxBuffer: 256 * 1024 * 1024, timeout: (settings.seconds + settings.warmupSeconds + 300) * 1000 },
+      (error, stdout, stderr) => {
+        if (error)
+          return reject(new Error(`the load clients failed: ${error.message}\n${stderr.slice(-2000)}`));
+        try {
+          resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as LoadClientResult);
+        } catch {
+          reject(
+            new Error(`the load clients printed no result:\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`),
+          );
+        }
+      },
+    );
+  });
 }
