@@ -23,6 +23,7 @@ import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { DateTime } from "luxon";
 import { SMTPServer } from "smtp-server";
+import { sdkLogger } from "../../functions/adapters/sdk-logger";
 import { SesMailer } from "../../functions/adapters/ses";
 import { handleApiRequest } from "../../functions/app/api";
 import { type Clock, consoleLogger, type Logger } from "../../functions/app/apply";
@@ -264,7 +265,12 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     const ses = await startSesLocal({ port: options.sesPort });
     stops.push(ses.stop);
 
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: "local",
+      credentials,
+      logger: sdkLogger,
+    });
     try {
       await client.send(new CreateTableCommand(tableDefinition(TABLE)));
     } catch (error) {
@@ -311,7 +317,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       clock,
       log,
       mailer: new SesMailer(
-        new SESv2Client({ endpoint: ses.endpoint, region: "eu-west-1", credentials }),
+        new SESv2Client({ endpoint: ses.endpoint, region: "eu-west-1", credentials, logger: sdkLogger }),
         "eu-west-1",
       ),
       scheduler: wheel,
@@ -569,7 +575,7 @@ function startStreamPoller(
   outbox: ReturnType<typeof makeOutboxHandler>,
   log: Logger,
 ) {
-  const streams = new DynamoDBStreamsClient({ endpoint, region: "local", credentials });
+  const streams = new DynamoDBStreamsClient({ endpoint, region: "local", credentials, logger: sdkLogger });
   let stopped = false;
   const iterators = new Map<string, string | undefined>();
   const loop = async () => {

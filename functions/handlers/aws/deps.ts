@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { powertoolsMetrics } from "../../adapters/metrics";
 import { S3RawMail } from "../../adapters/s3";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
+import { sdkLogger } from "../../adapters/sdk-logger";
 import { SesMailer } from "../../adapters/ses";
 import { systemClock } from "../../app/clock";
 import type { InboundDeps } from "../../app/inbound";
@@ -34,10 +35,10 @@ export function awsDeps() {
 
 async function build() {
   const region = required("AWS_REGION");
-  const secrets = new SecretsManagerClient({ region });
+  const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: required("TOKEN_SECRET_ARN") }));
   const config = configFromEnv(process.env, { tokenSecret: secret.SecretString });
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, logger: sdkLogger }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const store = new Store(doc, required("TABLE_NAME"));
@@ -45,11 +46,12 @@ async function build() {
   const prefix = process.env.RAW_PREFIX ?? "inbound/";
   // Clients that only some functions use are loaded on first use, not at every cold start.
   const raw = new S3RawMail(
-    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region }),
+    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
     bucket,
   );
   const scheduler = new EventBridgeTimerScheduler(
-    async () => new (await import("@aws-sdk/client-scheduler")).SchedulerClient({ region }),
+    async () =>
+      new (await import("@aws-sdk/client-scheduler")).SchedulerClient({ region, logger: sdkLogger }),
     {
       groupName: required("SCHEDULE_GROUP"),
       targetArn: required("TIMERS_FUNCTION_ARN"),
@@ -81,7 +83,7 @@ async function build() {
       sentMessageId: (ticketId: string, effectId: string) => store.sentMessageId(ticketId, effectId),
     },
     mailer: new SesMailer(
-      async () => new (await import("@aws-sdk/client-sesv2")).SESv2Client({ region }),
+      async () => new (await import("@aws-sdk/client-sesv2")).SESv2Client({ region, logger: sdkLogger }),
       region,
     ),
     scheduler,
