@@ -77,6 +77,11 @@ export async function startDynamoDbLocal(options: {
     output += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A Node process that dies without stopping it (a crash, a killed test worker) must not leave a
+  // JVM behind holding its port and memory.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  void exited.then(() => process.off("exit", killOnExit));
   child.once("error", (error) => {
     output += `\n${error.message}`;
   });

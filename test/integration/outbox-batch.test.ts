@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { receiveMail } from "../../functions/app/inbound";
+import { performTicketEffects } from "../../functions/app/outbox";
+import { freshDeps, ManualClock, mailTo, useHarness } from "./harness";
+
+const local = useHarness();
+
+function newRequest(client: string, id: string) {
+  return Buffer.from(
+    [
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      "Date: Mon, 23 Nov 2026 09:15:00 +0100",
+      `From: Ana <${client}>`,
+      "To: soporte@aviso.test",
+      "Subject: El servidor no arranca",
+      `Message-ID: <${id}@cliente.es>`,
+      "",
+      "Buenos días, el servidor de ficheros no arranca desde esta mañana.",
+    ].join("\r\n"),
+  );
+}
+
+async function openTicket(client: string) {
+  const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
+  const deps = await freshDeps(local(), clock);
+  const outcome = await receiveMail(deps, newRequest(client, `req-${Date.now()}-${Math.random()}`));
+  if (outcome.outcome !== "applied") throw new Error(`not applied: ${JSON.stringify(outcome)}`);
+  const items = await deps.store.pendingOutbox();
+  return { deps, clock, ticketId: outcome.ticketId, items };
+}
+
+describe("one ticket's effects performed together (the outbox handler's path)", () => {
+  it("claims them in one transaction, performs them in order and marks them all done", async () => {
+    const client = `ana-${Date.now()}@cliente.es`;
+    const { deps, ticketId, items } = await openTicket(client);
+    expect(items.map((i) => i.effect.kind)).toEqual(
+      expect.arrayContaining(["send-client", "notify", "set-timer"]),
+    );
+    expect(items.length).toBeGreaterThan(1);
+
+    // Count the one-by-one claims: the group path takes none.
+    let singleClaims = 0;
+    const claimOne = deps.store.claimOutboxItem.bind(deps.store);
+    deps.store.claimOutboxItem = async (...args) => {
+      singleClaims += 1;
+      return claimOne(...args);
+    };
+    const result = await performTicketEffects(deps, items);
+    expect(result).toEqual({ performed: items.length, failed: [] });
+    expect(singleClaims).toBe(0);
+    const outbox = await deps.store.outbox(ticketId);
+    expect(outbox.every((i) => i.status === "done" && i.result && !i.pending)).toBe(true);
+    expect(await deps.store.pendingOutbox()).toEqual([]);
+    expect(await mailTo(local(), client)).toHaveLength(1);
+    // The thread holds the client's mail and our acknowledgement, and when ours went out.
+    const thread = await deps.store.thread(ticketId);
+    expect(thread).toHaveLength(2);
+    expect(await deps.store.lastClientMailSent(ticketId)).toBe("2026-11-23T08:15:00.000Z");
+    expect(deps.scheduler.timers.size).toBeGreaterThan(0);
+
+    // The same stream batch again: nothing is claimed, nothing sent twice.
+    expect(await performTicketEffects(deps, items)).toEqual({ performed: 0, failed: [] });
+    expect(singleClaims).toBe(items.length);
+    expect(await mailTo(local(), client)).toHaveLength(1);
+  });
+
+  it("falls back to one claim per effect when another delivery holds one of them", async () => {
+    const client = `bea-${Date.now()}@cliente.es`;
+    const { deps, clock, ticketId, items } = await openTicket(client);
+    const ack = items.find((i) => i.effect.kind === "send-client");
+    if (!ack) throw new Error("no acknowledgement decided");
+    // Another delivery took the acknowledgement a moment ago and is still at it.
+    expect(await deps.store.claimOutboxItem(ticketId, ack.effect.id, clock.now())).toBe("fresh");
+    expect(
+      await deps.store.claimOutboxItems(
+        ticketId,
+        items.map((i) => i.effect.id),
+        clock.now(),
+      ),
+    ).toBe(false);
+
+    const result = await performTicketEffects(deps, items);
+    expect(result.failed).toEqual([]);
+    expect(result.performed).toBe(items.length - 1);
+    const outbox = await deps.store.outbox(ticketId);
+    expect(outbox.find((i) => i.effect.id === ack.effect.id)?.status).toBe("sending");
+    expect(outbox.filter((i) => i.status === "done")).toHaveLength(items.length - 1);
+    // The acknowledgement is the other delivery's to send: not sent from here.
+    expect(await mailTo(local(), client)).toHaveLength(0);
+  });
+
+  it("hands back a failed effect and still performs the others", async () => {
+    const client = `carla-${Date.now()}@cliente.es`;
+    const { deps, ticketId, items } = await openTicket(client);
+    const throttled = {
+      ...deps,
+      mailer: {
+        send: async () => {
+          throw Object.assign(new Error("Maximum sending rate exceeded."), {
+            name: "TooManyRequestsException",
+          });
+        },
+      },
+    };
+    const result = await performTicketEffects(throttled, items);
+    const failedKinds = result.failed.map((f) => f.item.effect.kind).sort();
+    expect(failedKinds).toEqual(["notify", "send-client"]);
+    expect(result.performed).toBe(items.length - 2);
+    const outbox = await deps.store.outbox(ticketId);
+    for (const { item } of result.failed) {
+      const stored = outbox.find((i) => i.effect.id === item.effect.id);
+      expect(stored).toMatchObject({
+        status: "pending",
+        lastError: "Maximum sending rate exceeded.",
+        attempts: 1,
+      });
+    }
+    // The next delivery sends them.
+    const retry = await performTicketEffects(
+      deps,
+      result.failed.map((f) => f.item),
+    );
+    expect(retry).toEqual({ performed: 2, failed: [] });
+    expect(await mailTo(local(), client)).toHaveLength(1);
+  });
+});
+
+describe("the counters that went with separate items", () => {
+  it("knows when an address was last mailed across a window boundary, and not beyond the window", async () => {
+    const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
+    const { store } = await freshDeps(local(), clock);
+    const address = `dani-${Date.now()}@cliente.es`;
+    // 08:19:50 is in the window 08:10–08:20; 08:22 in the next one.
+    await store.recordMailSent([address], true, 600, new Date("2026-11-23T08:19:50Z"));
+    expect(await store.lastMailedAt(address, 600, new Date("2026-11-23T08:22:00Z"))).toBe(
+      "2026-11-23T08:19:50.000Z",
+    );
+    expect(await store.lastMailedAt(address.toUpperCase(), 600, new Date("2026-11-23T08:19:55Z"))).toBe(
+      "2026-11-23T08:19:50.000Z",
+    );
+    expect(await store.lastMailedAt(address, 600, new Date("2026-11-23T08:45:00Z"))).toBeUndefined();
+    const state = await store.mailingState([address], 600, new Date("2026-11-23T08:19:59Z"));
+    expect(state.sent.get(address)).toBe(1);
+    expect(state.sentToAll).toBe(1);
+  });
+
+  it("adds a message to a thread once, keeping when our last mail went out", async () => {
+    const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
+    const { store } = await freshDeps(local(), clock);
+    await store.appendThread("T-1", "<client@x>");
+    expect(await store.lastClientMailSent("T-1")).toBeUndefined();
+    await store.appendThread("T-1", "<ours@x>", new Date("2026-11-23T08:16:00Z"));
+    await store.appendThread("T-1", "<ours@x>", new Date("2026-11-23T09:00:00Z"));
+    expect(await store.thread("T-1")).toEqual(["<client@x>", "<ours@x>"]);
+    expect(await store.lastClientMailSent("T-1")).toBe("2026-11-23T08:16:00.000Z");
+  });
+});
