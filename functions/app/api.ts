@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
-import { applyEvent, type CoreDeps } from "./apply";
+import { applyEvent, type StoreDeps } from "./apply";
 import { verifyFeedbackSignature } from "./feedback-link";
 
 export interface ApiRequest {
@@ -24,7 +24,7 @@ const json = (status: number, value: unknown): ApiResponse => ({
 });
 
 /** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
-export async function handleApiRequest(deps: CoreDeps, request: ApiRequest): Promise<ApiResponse> {
+export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Promise<ApiResponse> {
   const path = request.path.replace(/\/+$/, "") || "/";
   const method = request.method.toUpperCase();
   const ticketRoute = /^\/tickets\/(T-\d+)$/i.exec(path);

@@ -8,18 +8,23 @@ import {
   type TicketEvent,
   ticketMetrics,
 } from "../core";
-import { ConflictError, type Store } from "../store/store";
+import { ConflictError, type Store, type TicketStore } from "../store/store";
 
 export { type Clock, consoleLogger, type Logger, type Metrics, noMetrics, systemClock } from "./clock";
 
 import type { Clock, Logger, Metrics } from "./clock";
 
 export interface CoreDeps {
-  store: Store;
+  store: TicketStore;
   config: AvisoConfig;
   clock: Clock;
   log: Logger;
   metrics?: Metrics;
+}
+
+/** For the functions that read more of the table than tickets (the API, SES events, reports). */
+export interface StoreDeps extends CoreDeps {
+  store: Store;
 }
 
 export function settingsOf(config: AvisoConfig): PolicySettings {

@@ -3,7 +3,7 @@ import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
-import { OUTBOX_LEASE_SECONDS, type OutboxItem } from "../store/store";
+import { OUTBOX_LEASE_SECONDS, type OutboxItem, type Store } from "../store/store";
 import type { CoreDeps } from "./apply";
 import { feedbackLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
@@ -28,6 +28,7 @@ export interface SentLedger {
 }
 
 export interface OutboxDeps extends CoreDeps {
+  store: Store;
   mailer: Mailer;
   sentLedger?: SentLedger;
   scheduler: TimerScheduler;

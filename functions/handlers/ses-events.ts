@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { sesMessageIdHeader } from "../adapters/ses";
-import { applyEvent, type CoreDeps } from "../app/apply";
+import { applyEvent, type StoreDeps } from "../app/apply";
 import { parseEffectTag } from "../mail/compose";
 
 /** What SES publishes to EventBridge for the configuration set: sends, bounces and complaints. */
@@ -32,7 +32,7 @@ const SesEventSchema = z.object({
  * A permanent bounce or a complaint flags the address (no more automatic mail to it) and tells the
  * technicians of the ticket the mail belonged to. Transient bounces only get logged.
  */
-export function makeSesEventsHandler(deps: () => Promise<CoreDeps & { region?: string }>) {
+export function makeSesEventsHandler(deps: () => Promise<StoreDeps & { region?: string }>) {
   return async (input: unknown) => {
     const event = SesEventSchema.parse(input);
     const d = await deps();

@@ -1,5 +1,5 @@
 import { handleApiRequest } from "../app/api";
-import { applyEvent, type CoreDeps } from "../app/apply";
+import { applyEvent, type StoreDeps } from "../app/apply";
 import type { OutboxDeps } from "../app/outbox";
 import { sendWeeklyReport } from "../app/report";
 
@@ -19,7 +19,7 @@ interface EventBridgeEvent {
 }
 
 /** HTTP API (IAM-signed) and EventBridge bus: technician and ticket-system events, and reads. */
-export function makeTicketEventsHandler(deps: () => Promise<CoreDeps & Partial<OutboxDeps>>) {
+export function makeTicketEventsHandler(deps: () => Promise<StoreDeps & Partial<OutboxDeps>>) {
   return async (event: HttpApiEvent | EventBridgeEvent | { aviso: "weekly-report" }) => {
     const d = await deps();
     if ("aviso" in event) {

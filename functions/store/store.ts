@@ -140,8 +140,11 @@ export function normalizeMessageId(messageId: string): string {
   return (trimmed.startsWith("<") ? trimmed : `<${trimmed}>`).toLowerCase();
 }
 
-/** The single-table repository: tickets, timeline, outbox, message index, counters. */
-export class Store {
+/**
+ * What the inbound function needs of the table: tickets and their commits, the message index, the
+ * thread, counters, flags and quarantine. (A class of its own so the inbound bundle carries no more.)
+ */
+export class TicketStore {
   constructor(
     readonly doc: DynamoDBDocumentClient,
     readonly table: string,
@@ -258,6 +261,177 @@ export class Store {
     }
   }
 
+  /** Every item a query matches, page after page. */
+  protected async queryAll(input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async lookupMessage(messageId: string): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: key.message(messageId) }),
+    );
+    return result.Item?.ticketId as string | undefined;
+  }
+
+  /** Records a message id once; false when it was seen before (a second delivery of the same mail). */
+  async claimMessage(messageId: string, ticketId: string | undefined, now: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...key.message(messageId),
+            ...(ticketId ? { ticketId } : {}),
+            receivedAt: now.toISOString(),
+          },
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async indexMessage(messageId: string, ticketId: string, now: Date): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key.message(messageId),
+        UpdateExpression: "SET ticketId = :ticket, indexedAt = :at",
+        ExpressionAttributeValues: { ":ticket": ticketId, ":at": now.toISOString() },
+      }),
+    );
+  }
+
+  /** Message ids of a ticket's thread, oldest first, for In-Reply-To and References. */
+  async thread(ticketId: string): Promise<string[]> {
+    const result = await this.doc.send(new GetCommand({ TableName: this.table, Key: key.thread(ticketId) }));
+    return (result.Item?.ids as string[] | undefined) ?? [];
+  }
+
+  /**
+   * Adds a message id to the end of a ticket's thread, once: a second call changes nothing. With
+   * `sentAt`, the message is one of ours that reached the client: the thread also keeps when the last
+   * one did (the lead's silence figure).
+   */
+  async appendThread(ticketId: string, messageId: string, sentAt?: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.thread(ticketId),
+          UpdateExpression: `SET ids = list_append(if_not_exists(ids, :empty), :id)${sentAt ? ", lastSentAt = :at" : ""}`,
+          ConditionExpression: "attribute_not_exists(ids) OR NOT contains(ids, :one)",
+          ExpressionAttributeValues: {
+            ":empty": [],
+            ":id": [messageId],
+            ":one": messageId,
+            ...(sentAt ? { ":at": sentAt.toISOString() } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Counts one more event for a key in a fixed window; returns the count so far in that window. */
+  async countInWindow(name: string, windowSeconds: number, now: Date): Promise<number> {
+    const window = Math.floor(now.getTime() / 1000 / windowSeconds);
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key.rate(name, windowSeconds, now),
+        UpdateExpression: "ADD #count :one SET #ttl = :ttl",
+        ExpressionAttributeNames: { "#count": "count", "#ttl": TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ":one": 1, ":ttl": (window + 2) * windowSeconds },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(result.Attributes?.count ?? 1);
+  }
+
+  /** The count so far in the current window of a key, without counting anything. */
+  async peekWindow(name: string, windowSeconds: number, now: Date): Promise<number> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: key.rate(name, windowSeconds, now) }),
+    );
+    return Number(result.Item?.count ?? 0);
+  }
+
+  /** Items by key (at most 100, distinct), in as few BatchGetItem calls as DynamoDB allows. */
+  protected async getMany(keys: { PK: string; SK: string }[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    let wanted: Record<string, unknown>[] = keys;
+    for (let attempt = 0; wanted.length > 0; attempt++) {
+      if (attempt >= 8) throw new Error(`DynamoDB left ${wanted.length} keys unread after 8 attempts`);
+      // Keys DynamoDB left unprocessed (throttling) are asked again after a growing pause.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const result = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: wanted, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[this.table] ?? [])
+        found.set(itemKey(item as { PK: string; SK: string }), item);
+      wanted = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  async quarantine(entry: QuarantineEntry): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { PK: "QUARANTINE", SK: `${entry.at}#${entry.id}`, ...entry },
+      }),
+    );
+  }
+
+  /** Flags an address that bounced or complained: no more automatic mail to it. */
+  async flagAddress(address: string, reason: string, now: Date): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...key.flag(address), reason, at: now.toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * When aviso last mailed an address, if within the last window (to spot mail that answers ours
+   * within minutes): the latest of the current and previous windows of its `out#` counter.
+   */
+  async lastMailedAt(address: string, windowSeconds: number, now: Date): Promise<string | undefined> {
+    const name = `out#${address.toLowerCase()}`;
+    const previous = new Date(now.getTime() - windowSeconds * 1000);
+    const items = await this.getMany([
+      key.rate(name, windowSeconds, now),
+      key.rate(name, windowSeconds, previous),
+    ]);
+    const times = [...items.values()]
+      .map((item) => item.lastAt)
+      .filter((at): at is string => typeof at === "string");
+    return times.sort().at(-1);
+  }
+
+  async isFlagged(address: string): Promise<string | undefined> {
+    const result = await this.doc.send(new GetCommand({ TableName: this.table, Key: key.flag(address) }));
+    return result.Item?.reason as string | undefined;
+  }
+}
+
+/** The single-table repository: all of TicketStore, and the outbox, feedback, reports and listings. */
+export class Store extends TicketStore {
   async addTimeline(ticketId: string, entry: TimelineEntry): Promise<void> {
     await this.doc.send(
       new PutCommand({
@@ -277,20 +451,6 @@ export class Store {
       ExpressionAttributeValues: { ":pk": `TICKET#${ticketId}`, ":ev": "EV#" },
     });
     return items.map((item) => item.entry as TimelineEntry);
-  }
-
-  /** Every item a query matches, page after page. */
-  private async queryAll(input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">) {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
   }
 
   /** Every item a scan matches, page after page. */
@@ -520,101 +680,6 @@ export class Store {
     return result.Item as OutboxItem | undefined;
   }
 
-  async lookupMessage(messageId: string): Promise<string | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: key.message(messageId) }),
-    );
-    return result.Item?.ticketId as string | undefined;
-  }
-
-  /** Records a message id once; false when it was seen before (a second delivery of the same mail). */
-  async claimMessage(messageId: string, ticketId: string | undefined, now: Date): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...key.message(messageId),
-            ...(ticketId ? { ticketId } : {}),
-            receivedAt: now.toISOString(),
-          },
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  async indexMessage(messageId: string, ticketId: string, now: Date): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: key.message(messageId),
-        UpdateExpression: "SET ticketId = :ticket, indexedAt = :at",
-        ExpressionAttributeValues: { ":ticket": ticketId, ":at": now.toISOString() },
-      }),
-    );
-  }
-
-  /** Message ids of a ticket's thread, oldest first, for In-Reply-To and References. */
-  async thread(ticketId: string): Promise<string[]> {
-    const result = await this.doc.send(new GetCommand({ TableName: this.table, Key: key.thread(ticketId) }));
-    return (result.Item?.ids as string[] | undefined) ?? [];
-  }
-
-  /**
-   * Adds a message id to the end of a ticket's thread, once: a second call changes nothing. With
-   * `sentAt`, the message is one of ours that reached the client: the thread also keeps when the last
-   * one did (the lead's silence figure).
-   */
-  async appendThread(ticketId: string, messageId: string, sentAt?: Date): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.thread(ticketId),
-          UpdateExpression: `SET ids = list_append(if_not_exists(ids, :empty), :id)${sentAt ? ", lastSentAt = :at" : ""}`,
-          ConditionExpression: "attribute_not_exists(ids) OR NOT contains(ids, :one)",
-          ExpressionAttributeValues: {
-            ":empty": [],
-            ":id": [messageId],
-            ":one": messageId,
-            ...(sentAt ? { ":at": sentAt.toISOString() } : {}),
-          },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  /** Counts one more event for a key in a fixed window; returns the count so far in that window. */
-  async countInWindow(name: string, windowSeconds: number, now: Date): Promise<number> {
-    const window = Math.floor(now.getTime() / 1000 / windowSeconds);
-    const result = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: key.rate(name, windowSeconds, now),
-        UpdateExpression: "ADD #count :one SET #ttl = :ttl",
-        ExpressionAttributeNames: { "#count": "count", "#ttl": TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ":one": 1, ":ttl": (window + 2) * windowSeconds },
-        ReturnValues: "UPDATED_NEW",
-      }),
-    );
-    return Number(result.Attributes?.count ?? 1);
-  }
-
-  /** The count so far in the current window of a key, without counting anything. */
-  async peekWindow(name: string, windowSeconds: number, now: Date): Promise<number> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: key.rate(name, windowSeconds, now) }),
-    );
-    return Number(result.Item?.count ?? 0);
-  }
-
   /**
    * In one read, for automatic mail to these addresses: which are flagged, how much each was sent in
    * the current window of `out#<address>` counters, and how much automatic mail went to anyone.
@@ -644,33 +709,6 @@ export class Store {
     }
     state.sentToAll = Number(items.get(itemKey(key.rate("out#*", windowSeconds, now)))?.count ?? 0);
     return state;
-  }
-
-  /** Items by key (at most 100, distinct), in as few BatchGetItem calls as DynamoDB allows. */
-  private async getMany(keys: { PK: string; SK: string }[]): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    let wanted: Record<string, unknown>[] = keys;
-    for (let attempt = 0; wanted.length > 0; attempt++) {
-      if (attempt >= 8) throw new Error(`DynamoDB left ${wanted.length} keys unread after 8 attempts`);
-      // Keys DynamoDB left unprocessed (throttling) are asked again after a growing pause.
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const result = await this.doc.send(
-        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: wanted, ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[this.table] ?? [])
-        found.set(itemKey(item as { PK: string; SK: string }), item);
-      wanted = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
-    }
-    return found;
-  }
-
-  async quarantine(entry: QuarantineEntry): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { PK: "QUARANTINE", SK: `${entry.at}#${entry.id}`, ...entry },
-      }),
-    );
   }
 
   async quarantined(): Promise<QuarantineEntry[]> {
@@ -706,16 +744,6 @@ export class Store {
     })) as unknown as FeedbackEntry[];
   }
 
-  /** Flags an address that bounced or complained: no more automatic mail to it. */
-  async flagAddress(address: string, reason: string, now: Date): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...key.flag(address), reason, at: now.toISOString() },
-      }),
-    );
-  }
-
   /**
    * Counts mail that went out: one more for each address in the current window of its `out#<address>`
    * counter, which also keeps when the address was last mailed, and one more in the global `out#*`
@@ -741,28 +769,6 @@ export class Store {
       ...[...new Set(addresses.map((a) => a.toLowerCase()))].map((a) => count(`out#${a}`, true)),
       ...(automatic ? [count("out#*", false)] : []),
     ]);
-  }
-
-  /**
-   * When aviso last mailed an address, if within the last window (to spot mail that answers ours
-   * within minutes): the latest of the current and previous windows of its `out#` counter.
-   */
-  async lastMailedAt(address: string, windowSeconds: number, now: Date): Promise<string | undefined> {
-    const name = `out#${address.toLowerCase()}`;
-    const previous = new Date(now.getTime() - windowSeconds * 1000);
-    const items = await this.getMany([
-      key.rate(name, windowSeconds, now),
-      key.rate(name, windowSeconds, previous),
-    ]);
-    const times = [...items.values()]
-      .map((item) => item.lastAt)
-      .filter((at): at is string => typeof at === "string");
-    return times.sort().at(-1);
-  }
-
-  async isFlagged(address: string): Promise<string | undefined> {
-    const result = await this.doc.send(new GetCommand({ TableName: this.table, Key: key.flag(address) }));
-    return result.Item?.reason as string | undefined;
   }
 
   /** Every ticket (small installations and the local runtime; the stack adds no index for this yet). */

@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeInboundEmailHandler } from "../inbound-email";
-import { awsDeps, metrics } from "./deps";
+import { awsTicketDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeInboundEmailHandler(awsDeps), metrics);
+export const handler = publishingMetrics(makeInboundEmailHandler(awsTicketDeps), metrics);

@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeTimersHandler } from "../timers";
-import { awsDeps, metrics } from "./deps";
+import { awsTicketDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeTimersHandler(awsDeps), metrics);
+export const handler = publishingMetrics(makeTimersHandler(awsTicketDeps), metrics);
