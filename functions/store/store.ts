@@ -8,9 +8,9 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
+  paginateScan,
   type QueryCommandInput,
-  ScanCommand,
   type ScanCommandInput,
   TransactWriteCommand,
   UpdateCommand,
@@ -264,14 +264,8 @@ export class TicketStore {
   /** Every item a query matches, page after page. */
   protected async queryAll(input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">) {
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
-      );
+    for await (const page of paginateQuery({ client: this.doc }, { ...input, TableName: this.table }))
       items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
     return items;
   }
 
@@ -456,14 +450,8 @@ export class Store extends TicketStore {
   /** Every item a scan matches, page after page. */
   private async scanAll(input: Omit<ScanCommandInput, "TableName" | "ExclusiveStartKey">) {
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
-      );
+    for await (const page of paginateScan({ client: this.doc }, { ...input, TableName: this.table }))
       items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
     return items;
   }
 
