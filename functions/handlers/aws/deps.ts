@@ -25,7 +25,6 @@ function required(name: string): string {
   return value;
 }
 
-type DocClient = DynamoDBDocumentClient;
 let cached: Promise<OutboxDeps & InboundDeps & { rawSource: RawMailSource }> | undefined;
 let cachedTicketOnly: Promise<InboundDeps & { rawSource: RawMailSource }> | undefined;
 
@@ -51,7 +50,7 @@ export function awsTicketDeps() {
   return cachedTicketOnly;
 }
 
-async function build<S extends TicketStore>(makeStore: (doc: DocClient, table: string) => S) {
+async function build<S extends TicketStore>(makeStore: (doc: DynamoDBDocumentClient, table: string) => S) {
   const region = required("AWS_REGION");
   const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: required("TOKEN_SECRET_ARN") }));
