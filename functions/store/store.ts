@@ -485,17 +485,7 @@ export class Store extends TicketStore {
     try {
       const result = await this.doc.send(
         new UpdateCommand({
-          TableName: this.table,
-          Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
-          UpdateExpression: "SET #status = :sending, claimedAt = :now",
-          ConditionExpression: "#status = :pending OR (#status = :sending AND claimedAt < :expired)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":sending": "sending",
-            ":pending": "pending",
-            ":now": now.toISOString(),
-            ":expired": new Date(now.getTime() - leaseSeconds * 1000).toISOString(),
-          },
+          ...this.claim(ticketId, effectId, now, new Date(now.getTime() - leaseSeconds * 1000)),
           ReturnValues: "UPDATED_OLD",
         }),
       );
@@ -504,6 +494,25 @@ export class Store extends TicketStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /** pending → sending; with `expiredBefore`, also a sending claim made before it (its lease ran out). */
+  private claim(ticketId: string, effectId: string, now: Date, expiredBefore?: Date) {
+    return {
+      TableName: this.table,
+      Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
+      UpdateExpression: "SET #status = :sending, claimedAt = :now",
+      ConditionExpression: expiredBefore
+        ? "#status = :pending OR (#status = :sending AND claimedAt < :expired)"
+        : "#status = :pending",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":sending": "sending",
+        ":pending": "pending",
+        ":now": now.toISOString(),
+        ...(expiredBefore ? { ":expired": expiredBefore.toISOString() } : {}),
+      },
+    };
   }
 
   async completeOutboxItem(ticketId: string, effectId: string, result: string, now: Date): Promise<void> {
@@ -537,18 +546,7 @@ export class Store extends TicketStore {
       await this.doc.send(
         new TransactWriteCommand({
           TransactItems: effectIds.map((effectId) => ({
-            Update: {
-              TableName: this.table,
-              Key: { PK: `TICKET#${ticketId}`, SK: `OUT#${effectId}` },
-              UpdateExpression: "SET #status = :sending, claimedAt = :now",
-              ConditionExpression: "#status = :pending",
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: {
-                ":sending": "sending",
-                ":pending": "pending",
-                ":now": now.toISOString(),
-              },
-            },
+            Update: this.claim(ticketId, effectId, now),
           })),
         }),
       );

@@ -235,22 +235,17 @@ export async function playTicket(
     if (args[1].effects.length > 0) usage["commits with effects"] += 1;
     if (fault === "crash after commit") throw new Crash(fault);
   };
-  store.claimOutboxItems = async (...args: Parameters<Store["claimOutboxItems"]>) => {
-    const claimed = await world.store.claimOutboxItems(...args);
-    if (claimed && dice.pick(["crash after claim"] as const)) {
-      crashed = true;
-      throw new Crash("crash after claim");
-    }
-    return claimed;
-  };
-  store.claimOutboxItem = async (...args: Parameters<Store["claimOutboxItem"]>) => {
-    const claim = await world.store.claimOutboxItem(...args);
+  const mayCrashAfterClaim = <T>(claim: T): T => {
     if (claim && dice.pick(["crash after claim"] as const)) {
       crashed = true;
       throw new Crash("crash after claim");
     }
     return claim;
   };
+  store.claimOutboxItems = async (...args: Parameters<Store["claimOutboxItems"]>) =>
+    mayCrashAfterClaim(await world.store.claimOutboxItems(...args));
+  store.claimOutboxItem = async (...args: Parameters<Store["claimOutboxItem"]>) =>
+    mayCrashAfterClaim(await world.store.claimOutboxItem(...args));
   // A process that died writes nothing more: no hand-back of the claim.
   store.releaseOutboxItem = async (...args: Parameters<Store["releaseOutboxItem"]>) => {
     if (crashed) throw new Crash("process is dead");
