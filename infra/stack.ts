@@ -26,7 +26,7 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import type { Construct } from "constructs";
 import { CLIENT_TEMPLATES, policySettings } from "../functions/core";
 import { expandHolidays } from "../functions/core/holidays";
-import { TTL_ATTRIBUTE, tableDefinition } from "../functions/store/store";
+import { TTL_ATTRIBUTE, tableDefinition } from "../functions/store/table";
 import type { DeployConfig } from "./config";
 
 const ROOT = join(import.meta.dirname, "..");
