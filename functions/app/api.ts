@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
 import { applyEvent, type StoreDeps } from "./apply";
 import { verifyFeedbackSignature } from "./feedback-link";
+import { feedbackFormPage } from "./pages/feedback-form";
+import { feedbackThanksPage } from "./pages/feedback-thanks";
 
 export interface ApiRequest {
   method: string;
@@ -21,6 +23,18 @@ const json = (status: number, value: unknown): ApiResponse => ({
   status,
   headers: { "content-type": "application/json; charset=utf-8" },
   body: JSON.stringify(value),
+});
+
+const html = (status: number, body: string): ApiResponse => ({
+  status,
+  headers: { "content-type": "text/html; charset=utf-8" },
+  body,
+});
+
+const text = (status: number, body: string): ApiResponse => ({
+  status,
+  headers: { "content-type": "text/plain; charset=utf-8" },
+  body,
 });
 
 /** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
@@ -115,13 +129,9 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
     const ticketId = (feedbackRoute[1] ?? "").toUpperCase();
     const signature = request.query?.sig ?? "";
     if (!verifyFeedbackSignature(ticketId, signature, deps.config.tokenSecret)) {
-      return {
-        status: 403,
-        headers: { "content-type": "text/plain; charset=utf-8" },
-        body: "This feedback link is not valid.",
-      };
+      return text(403, "This feedback link is not valid.");
     }
-    if (method === "GET") return feedbackForm(ticketId, signature);
+    if (method === "GET") return html(200, feedbackFormPage(ticketId, signature));
     if (method === "POST") {
       const form = new URLSearchParams(request.body ?? "");
       const rating = Number(form.get("rating"));
@@ -138,22 +148,11 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
         });
       } catch (error) {
         if (error instanceof EventValidationError) {
-          return {
-            status: 400,
-            headers: { "content-type": "text/plain; charset=utf-8" },
-            body: "Please choose a rating from 1 to 5.",
-          };
+          return text(400, "Please choose a rating from 1 to 5.");
         }
         throw error;
       }
-      return {
-        status: 200,
-        headers: { "content-type": "text/html; charset=utf-8" },
-        body: page(
-          "Gracias · Thank you",
-          "<h1>¡Gracias! · Thank you!</h1><p>Tu opinión nos ayuda a mejorar. · Your feedback helps us improve.</p>",
-        ),
-      };
+      return html(200, feedbackThanksPage());
     }
   }
   return json(404, { error: `no route for ${method} ${path}` });
@@ -200,31 +199,4 @@ function describeEffect(effect: import("../core").Effect): Record<string, unknow
     case "record-feedback":
       return { rating: effect.rating };
   }
-}
-
-function feedbackForm(ticketId: string, signature: string): ApiResponse {
-  const options = [5, 4, 3, 2, 1]
-    .map(
-      (n) =>
-        `<label><input type="radio" name="rating" value="${n}" required> ${"★".repeat(n)}${"☆".repeat(5 - n)}</label>`,
-    )
-    .join("<br>");
-  return {
-    status: 200,
-    headers: { "content-type": "text/html; charset=utf-8" },
-    body: page(
-      `¿Qué tal lo hemos hecho? · How did we do? (${ticketId})`,
-      `<h1>¿Qué tal lo hemos hecho? · How did we do?</h1><p>${ticketId}</p>
-<form method="post" action="/feedback/${ticketId}?sig=${encodeURIComponent(signature)}">${options}
-<p><label>Comentario · Comment<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label></p>
-<p><label>¿Una idea para mejorar? · An idea to improve?<br><textarea name="idea" rows="3" maxlength="5000"></textarea></label></p>
-<button type="submit">Enviar · Send</button></form>`,
-    ),
-  };
-}
-
-function page(title: string, body: string) {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:560px;margin:40px auto;padding:0 16px;color:#1f2933}textarea{width:100%}button{background:#1d6f5f;color:#fff;border:0;border-radius:6px;padding:10px 18px;font-size:16px}label{line-height:2}</style>
-</head><body>${body}</body></html>`;
 }
