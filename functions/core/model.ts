@@ -1,7 +1,6 @@
 import * as z from "zod";
 import { type CalendarSpec, CalendarSpecSchema } from "./calendar-spec";
 import { type Locale, LocaleSchema, type Person, type TimerName } from "./events";
-import type { WeeklyReport } from "./report";
 
 export type TicketStatus = "open" | "resolved" | "closed";
 
@@ -65,6 +64,26 @@ export const STAFF_TEMPLATES = [
   "weekly-report",
 ] as const;
 export type StaffTemplate = (typeof STAFF_TEMPLATES)[number];
+
+/** What the support lead reads every Monday: the week's figures and who needs attention. */
+export interface WeeklyReport {
+  /** The week, as local dates in the lead's time zone (the day before `to` is the last one). */
+  from: string;
+  to: string;
+  opened: number;
+  resolved: number;
+  open: number;
+  overdue: number;
+  averageDiagnosisHours?: number;
+  averageResolutionHours?: number;
+  escalations: number;
+  reopenings: number;
+  ratings: number;
+  averageRating?: number;
+  longestSilences: { ticketId: string; client: string; subject: string; hours: number; overdue: boolean }[];
+  lowestRatings: { ticketId: string; rating: number; stars: string; comment?: string }[];
+  ideas: { ticketId: string; idea: string }[];
+}
 
 /** Everything a template may show. Dates appear only as `eta`/`previousEta`, entered by a technician. */
 export interface MessageData {

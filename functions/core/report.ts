@@ -1,26 +1,6 @@
 import { calendarFor } from "./calendar";
-import type { Ticket } from "./model";
+import type { Ticket, WeeklyReport } from "./model";
 import { zonedParts } from "./zoned";
-
-/** What the support lead reads every Monday: the week's figures and who needs attention. */
-export interface WeeklyReport {
-  /** The week, as local dates in the lead's time zone (the day before `to` is the last one). */
-  from: string;
-  to: string;
-  opened: number;
-  resolved: number;
-  open: number;
-  overdue: number;
-  averageDiagnosisHours?: number;
-  averageResolutionHours?: number;
-  escalations: number;
-  reopenings: number;
-  ratings: number;
-  averageRating?: number;
-  longestSilences: { ticketId: string; client: string; subject: string; hours: number; overdue: boolean }[];
-  lowestRatings: { ticketId: string; rating: number; stars: string; comment?: string }[];
-  ideas: { ticketId: string; idea: string }[];
-}
 
 export interface ReportFeedback {
   ticketId: string;
