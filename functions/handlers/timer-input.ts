@@ -1,8 +1,7 @@
-import * as z from "zod";
+import { TimerFiredSchema } from "../core";
 
-/** What each EventBridge Scheduler timer sends to the timers function. */
-export const TimerInputSchema = z.object({
-  ticketId: z.string().regex(/^T-\d+$/),
-  name: z.enum(["eod", "update", "reminder", "confirm-timeout"]),
-  dueAt: z.iso.datetime({ offset: true }),
-});
+/**
+ * What each EventBridge Scheduler timer sends to the timers function: the timer event of
+ * core/events.ts without its type and id, which the handler derives from these three fields.
+ */
+export const TimerInputSchema = TimerFiredSchema.pick({ ticketId: true, name: true, dueAt: true });
