@@ -1,7 +1,8 @@
 import type { TicketScript } from "../simulation/engine";
 import { DEFAULT_START } from "../simulation/report";
 import { generateScripts, prng } from "../simulation/scenarios";
-import { Dice, emptyUsage, FAULTS, type LocalEndpoints, makeWorld, playTicket, type Usage } from "./faults";
+import { Dice, FAULTS, playTicket } from "./play";
+import { emptyUsage, type LocalEndpoints, makeWorld, type Usage } from "./world";
 
 /**
  * Published AWS prices, us-east-1, as recorded on 2026-11-23 from the public pricing pages (DynamoDB
@@ -172,15 +173,13 @@ export async function runCostModel(options: {
   // The window the fault injection plays: two days of openings, and one more day to work on them.
   const horizon = DEFAULT_START + 3 * 86_400_000;
   for (const [index, script] of scripts.entries())
-    await playTicket(
-      world,
-      script,
+    await playTicket(world, script, {
       index,
-      new Dice(prng(index), 0, tally),
-      `c${Date.now().toString(36)}`,
+      dice: new Dice(prng(index), 0, tally),
+      tag: `c${Date.now().toString(36)}`,
       usage,
       horizon,
-    );
+    });
   const lines = costOf(usage, options.tickets);
   const usagePerTicket = Object.fromEntries(
     Object.entries(usage).map(([k, v]) => [k, Math.round((v / options.tickets) * 100) / 100]),
@@ -191,15 +190,13 @@ export async function runCostModel(options: {
     const u = emptyUsage();
     const w = await makeWorld(options.endpoints, `silent${days}`, u);
     const tag = `s${days}${Date.now().toString(36)}`;
-    await playTicket(
-      w,
-      silentScript(),
-      0,
-      new Dice(prng(1), 0, tally),
+    await playTicket(w, silentScript(), {
+      index: 0,
+      dice: new Dice(prng(1), 0, tally),
       tag,
-      u,
-      SILENT_START + days * 86_400_000,
-    );
+      usage: u,
+      horizon: SILENT_START + days * 86_400_000,
+    });
     return u;
   };
   const [short, long] = [await measure(1), await measure(15)];

@@ -12,7 +12,7 @@ import { makeSesEventsHandler } from "../../functions/handlers/ses-events";
 import { makeTimersHandler } from "../../functions/handlers/timers";
 import { Store, tableDefinition } from "../../functions/store/store";
 import { type StoredMail, storedMail } from "../../infra/local/ses-local";
-import { rawMail as raw } from "./faults";
+import { rawMail as raw } from "./world";
 
 /**
  * Mail loops, bounce storms and spoofing, over a simulated day on DynamoDB Local and the local SES
