@@ -10,16 +10,10 @@ import { CLIENT_TEMPLATES } from "../functions/core";
 import { inspectMail } from "../functions/mail/inspect";
 import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
 import { bundleFigures } from "./bench/bundles";
+import type { Figure } from "./bench/figure";
 import { costFigures, faultFigures, fuzzFigures, loadFigures, loopFigures } from "./bench/prove";
 import { buildTemplates, TEXT_OPTIONS } from "./build-templates";
 import { SAMPLE } from "./preview-templates";
-
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
 
 /** Runs synchronous `work` in batches for about `ms` milliseconds: operations per second. */
 function rateSync(work: (i: number) => unknown, ms: number, batch = 200): number {

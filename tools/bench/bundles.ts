@@ -3,7 +3,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import type { Figure } from "../bench";
+import type { Figure } from "./figure";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "../..");

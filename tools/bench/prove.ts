@@ -1,12 +1,12 @@
 import { startDynamoDbLocal } from "../../infra/local/dynamodb-local";
 import { freePort } from "../../infra/local/ports";
 import { startSesLocal } from "../../infra/local/ses-local";
-import type { Figure } from "../bench";
 import { PRICES, runCostModel } from "../prove/cost";
 import { runFaultInjection } from "../prove/faults";
 import { MUTATIONS, runFuzzer } from "../prove/fuzz";
 import { runLoad } from "../prove/load";
 import { RESPONDERS, runLoopTests } from "../prove/loop";
+import type { Figure } from "./figure";
 
 /** The long fault-injection run over DynamoDB Local and the local SES server. */
 export async function faultFigures(tickets: number): Promise<Figure[]> {
