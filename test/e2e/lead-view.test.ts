@@ -31,6 +31,8 @@ describe("the support lead's page, in a real browser", () => {
       startAt: "2026-11-23T08:00:00Z", // Monday 09:00 in Madrid
       log: quiet,
     });
+    // The silences on the page are exact figures: the clock moves only when the test advances it.
+    runtime.clock.freeze();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   }, 120_000);
   afterAll(async () => {
@@ -71,7 +73,11 @@ describe("the support lead's page, in a real browser", () => {
     const a = await open("ana@cliente.example", "La impresora no imprime");
     // Ana's mailbox starts bouncing after the acknowledgement: what aviso decides to tell her no
     // longer reaches her, so her silence grows although the policy keeps deciding updates.
-    await runtime.store.flagAddress("ana@cliente.example", "permanent bounce (test)", runtime.clock.now());
+    await runtime.stores.throttle.flagAddress(
+      "ana@cliente.example",
+      "permanent bounce (test)",
+      runtime.clock.now(),
+    );
     await runtime.advance(1);
     const b = await open("bruno@cliente.example", "No llega el correo");
     await runtime.advance(1);

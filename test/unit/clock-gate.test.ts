@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ClockGate } from "../../infra/local/runtime";
+import { ClockGate } from "../../infra/local/clock-gate";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,0 +1,65 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { sdkLogger } from "../../functions/adapters/sdk-logger";
+import { SesMailer } from "../../functions/adapters/ses";
+import type { RawMailStore } from "../../functions/app/inbound";
+import type { RawMailSource } from "../../functions/handlers/inbound-email";
+import { dynamoStores } from "../../functions/store";
+import { tableDefinition } from "../../functions/store/table";
+import { sesStoreLedger } from "./ses-local";
+
+/** The local parts accept any signature; these only satisfy the SDK. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export const LOCAL_TABLE = "aviso";
+const SES_REGION = "eu-west-1";
+
+export function dynamoClient(endpoint: string) {
+  return new DynamoDBClient({ endpoint, region: "local", credentials: LOCAL_CREDENTIALS, logger: sdkLogger });
+}
+
+/** Creates the table of DESIGN §2 unless it is there already (a persisted data folder). */
+export async function ensureTable(client: DynamoDBClient, table = LOCAL_TABLE) {
+  try {
+    await client.send(new CreateTableCommand(tableDefinition(table)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/** The raw mail folder: what SES's S3 action keeps on AWS. */
+export function mailFolder(dir: string): RawMailStore & RawMailSource {
+  const file = (id: string) => join(dir, `${id.replace(/[^\w.-]/g, "_")}.eml`);
+  return {
+    put: async (id, raw) => {
+      await writeFile(file(id), raw);
+      return `file://${file(id)}`;
+    },
+    get: async (id) => ({ raw: await readFile(file(id)), ref: `file://${file(id)}` }),
+  };
+}
+
+/** What the handlers need that talks to the local parts: the table, SES, the raw mail folder. */
+export function localParts(options: { dynamodb: string | DynamoDBClient; ses: string; mailDir: string }) {
+  const client = typeof options.dynamodb === "string" ? dynamoClient(options.dynamodb) : options.dynamodb;
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const folder = mailFolder(options.mailDir);
+  return {
+    client,
+    stores: dynamoStores(doc, LOCAL_TABLE),
+    mailer: new SesMailer(
+      new SESv2Client({
+        endpoint: options.ses,
+        region: SES_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        logger: sdkLogger,
+      }),
+      SES_REGION,
+    ),
+    rawMail: { put: folder.put },
+    rawSource: { get: folder.get },
+    sentLedger: sesStoreLedger(options.ses, SES_REGION),
+  };
+}
