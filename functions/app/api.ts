@@ -1,9 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
-import { applyEvent, type StoreDeps } from "./apply";
+import { applyEvent, type CoreDeps } from "./apply";
+import { describeResult, isSent } from "./effect-result";
 import { verifyFeedbackSignature } from "./feedback-link";
 import { feedbackFormPage } from "./pages/feedback-form";
 import { feedbackThanksPage } from "./pages/feedback-thanks";
+import type { Stores } from "./ports";
+
+/** What the API reads: tickets, their outbox and thread, feedback, and the listing of tickets. */
+export type ApiDeps = CoreDeps & Pick<Stores, "outbox" | "mail" | "feedback" | "reports">;
 
 export interface ApiRequest {
   method: string;
@@ -38,7 +43,7 @@ const text = (status: number, body: string): ApiResponse => ({
 });
 
 /** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
-export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Promise<ApiResponse> {
+export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
   const path = request.path.replace(/\/+$/, "") || "/";
   const method = request.method.toUpperCase();
   const ticketRoute = /^\/tickets\/(T-\d+)$/i.exec(path);
@@ -46,7 +51,7 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
   const feedbackRoute = /^\/feedback\/(T-\d+)$/i.exec(path);
 
   if (method === "GET" && path === "/tickets") {
-    const tickets = await deps.store.listTicketsWithLastSent();
+    const tickets = await deps.reports.ticketsWithLastSent();
     const now = deps.clock.now().getTime();
     return json(200, {
       tickets: tickets
@@ -55,15 +60,15 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
     });
   }
   if (method === "GET" && path === "/feedback") {
-    return json(200, { feedback: (await deps.store.feedback()).sort((a, b) => b.at.localeCompare(a.at)) });
+    return json(200, { feedback: (await deps.feedback.feedback()).sort((a, b) => b.at.localeCompare(a.at)) });
   }
   if (ticketRoute && method === "GET") {
     const ticketId = (ticketRoute[1] ?? "").toUpperCase();
-    const ticket = await deps.store.loadTicket(ticketId);
+    const ticket = await deps.tickets.load(ticketId);
     if (!ticket) return json(404, { error: `ticket ${ticketId} not found` });
     const [timeline, outbox] = await Promise.all([
-      deps.store.timeline(ticketId),
-      deps.store.outbox(ticketId),
+      deps.tickets.timeline(ticketId),
+      deps.outbox.list(ticketId),
     ]);
     const calendar = calendarFor(ticket.client.calendar);
     const opened = Date.parse(ticket.openedAt);
@@ -72,7 +77,7 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
       100;
     return json(200, {
       ticket,
-      ...summary(ticket, deps.clock.now().getTime(), await deps.store.lastClientMailSent(ticketId)),
+      ...summary(ticket, deps.clock.now().getTime(), await deps.mail.lastClientMailSent(ticketId)),
       // The client's side of the story over business time, for the lead's timeline drawing.
       businessHoursOpen: sinceOpening(deps.clock.now().getTime()),
       hoursPerDay: calendar.hoursPerDay,
@@ -82,7 +87,7 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
         .map((item) => ({
           at: item.createdAt,
           template: item.effect.kind === "send-client" ? item.effect.template : "",
-          sent: item.status === "done" && (item.result ?? "").startsWith("sent"),
+          sent: item.status === "done" && isSent(item.result),
           businessHours: sinceOpening(item.createdAt),
         })),
       timeline: timeline.sort((a, b) => a.at.localeCompare(b.at)),
@@ -93,7 +98,7 @@ export async function handleApiRequest(deps: StoreDeps, request: ApiRequest): Pr
           kind: item.effect.kind,
           ...describeEffect(item.effect),
           status: item.status,
-          result: item.result,
+          ...(item.result ? { result: item.result, resultText: describeResult(item.result) } : {}),
           at: item.createdAt,
         })),
     });

@@ -8,23 +8,18 @@ import {
   type TicketEvent,
   ticketMetrics,
 } from "../core";
-import { ConflictError, type Store, type TicketStore } from "../store/store";
+import { ConflictError, type TicketRepository } from "./ports";
 
 export { type Clock, consoleLogger, type Logger, type Metrics, noMetrics, systemClock } from "./clock";
 
 import type { Clock, Logger, Metrics } from "./clock";
 
 export interface CoreDeps {
-  store: TicketStore;
+  tickets: TicketRepository;
   config: AvisoConfig;
   clock: Clock;
   log: Logger;
   metrics?: Metrics;
-}
-
-/** For the functions that read more of the table than tickets (the API, SES events, reports). */
-export interface StoreDeps extends CoreDeps {
-  store: Store;
 }
 
 export function settingsOf(config: AvisoConfig): PolicySettings {
@@ -51,8 +46,7 @@ export async function applyEvent(
   const settings = settingsOf(deps.config);
   for (let attempt = 1; ; attempt++) {
     // A conflict on the first attempt means there was a ticket after all: from then on, read it.
-    const ticket =
-      options.newTicket && attempt === 1 ? undefined : await deps.store.loadTicket(event.ticketId);
+    const ticket = options.newTicket && attempt === 1 ? undefined : await deps.tickets.load(event.ticketId);
     const now = deps.clock.now();
     const decision = decide(ticket, event, now, settings);
     if (decision.outcome !== "applied" && decision.effects.length === 0) {
@@ -65,7 +59,7 @@ export async function applyEvent(
       return decision;
     }
     try {
-      await deps.store.commit(ticket, decision, event, now);
+      await deps.tickets.commit(ticket, decision, event, now);
       deps.metrics?.record(ticketMetrics(ticket, decision.ticket, now));
       deps.log.info("event applied", {
         ticketId: event.ticketId,

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { EventValidationError, type TicketEventInput } from "../core";
+import { type Decision, EventValidationError } from "../core";
 import { type Inspection, inspectMail } from "../mail/inspect";
-import { replyIntent } from "../mail/intent";
-import { clientLocale } from "../mail/language";
 import { applyEvent, type CoreDeps } from "./apply";
 import { OUTBOUND_WINDOW_SECONDS } from "./limits";
+import { mailEvent } from "./mail-event";
+import type { MailLedger, QuarantineRepository, Throttle } from "./ports";
 
 export interface RawMailStore {
   /** Keeps the raw mail before anything else reads it; returns where it is. */
@@ -13,6 +13,9 @@ export interface RawMailStore {
 
 export interface InboundDeps extends CoreDeps {
   rawMail: RawMailStore;
+  mail: MailLedger;
+  throttle: Throttle;
+  quarantine: QuarantineRepository;
 }
 
 export interface InboundMeta {
@@ -22,9 +25,18 @@ export interface InboundMeta {
   verdicts?: { spf?: string; dkim?: string; dmarc?: string; spam?: string; virus?: string };
 }
 
+/** What became of one inbound mail: its event's decision, or the quarantine that holds it. */
 export type InboundOutcome =
-  | { outcome: "applied"; ticketId: string; kind: Inspection["kind"]; eventId: string; newTicket: boolean }
-  | { outcome: "duplicate"; ticketId: string; kind: Inspection["kind"]; eventId: string }
+  | {
+      /** The policy's verdict on the mail's event (DESIGN §2: applied, duplicate, stale or rejected). */
+      outcome: Decision["outcome"];
+      ticketId: string;
+      kind: Inspection["kind"];
+      eventId: string;
+      newTicket: boolean;
+      /** Why it was not applied. */
+      reason?: string;
+    }
   | {
       outcome: "quarantined";
       kind: Inspection["kind"] | "virus" | "spam" | "rate-limited";
@@ -44,18 +56,21 @@ const RESPONDER_QUICK_MINUTES = 5;
  * the technicians are told (the flag's delivery-failed notice).
  */
 async function watchForResponder(deps: InboundDeps, sender: string, now: Date): Promise<string | undefined> {
-  const last = await deps.store.lastMailedAt(sender, OUTBOUND_WINDOW_SECONDS, now);
+  const last = await deps.throttle.lastMailedAt(sender, OUTBOUND_WINDOW_SECONDS, now);
   if (!last || now.getTime() - Date.parse(last) > RESPONDER_QUICK_MINUTES * 60_000) return undefined;
-  const quick = await deps.store.countInWindow(`quick-new#${sender}`, 86_400, now);
-  if (quick < RESPONDER_QUICK_NEW_REQUESTS_PER_DAY || (await deps.store.isFlagged(sender))) return undefined;
+  const quick = await deps.throttle.countInWindow(`quick-new#${sender}`, 86_400, now);
+  if (quick < RESPONDER_QUICK_NEW_REQUESTS_PER_DAY || (await deps.throttle.isFlagged(sender)))
+    return undefined;
   const reason = `looks like an auto-responder: ${quick} new requests today, each within ${RESPONDER_QUICK_MINUTES} minutes of our last mail to it; no more automatic mail to it`;
-  await deps.store.flagAddress(sender, reason, now);
+  await deps.throttle.flagAddress(sender, reason, now);
   deps.log.warn("address flagged as an auto-responder", { address: sender, quick });
   return reason;
 }
 
 /** Incoming mail per sender in ten minutes beyond which mail is kept but not acted on (loop guard). */
 const INBOUND_PER_SENDER_PER_10_MIN = 20;
+
+type Quarantined = Extract<InboundOutcome, { outcome: "quarantined" }>;
 
 /**
  * One inbound mail: kept raw first, read, and turned into a ticket event. Automatic mail is never
@@ -69,12 +84,8 @@ export async function receiveMail(
   const now = deps.clock.now();
   const digest = createHash("sha256").update(raw).digest("hex").slice(0, 32);
   const rawRef = meta.rawRef ?? (await deps.rawMail.put(`${now.toISOString().slice(0, 10)}/${digest}`, raw));
-  const quarantine = async (
-    kind: Extract<InboundOutcome, { outcome: "quarantined" }>["kind"],
-    reason: string,
-    inspection?: Inspection,
-  ) => {
-    await deps.store.quarantine({
+  const quarantine = async (kind: Quarantined["kind"], reason: string, inspection?: Inspection) => {
+    await deps.quarantine.quarantine({
       at: now.toISOString(),
       id: digest,
       kind,
@@ -98,109 +109,50 @@ export async function receiveMail(
     technicianTimeZone: config.technicianTimeZone,
     trustTechniciansWithoutAuthentication: config.trustLocalTechnicians,
     ...(meta.verdicts ? { verdicts: meta.verdicts } : {}),
-    lookupMessageId: (id) => deps.store.lookupMessage(id),
+    lookupMessageId: (id) => deps.mail.lookupMessage(id),
   });
   const mail = inspection.mail;
   if (inspection.kind === "unparseable" || !mail)
     return quarantine("unparseable", inspection.reason, inspection);
-  if (inspection.kind === "auto-reply" || inspection.kind === "bounce" || inspection.kind === "bulk") {
+  if (inspection.kind === "auto-reply" || inspection.kind === "bounce" || inspection.kind === "bulk")
     return quarantine(inspection.kind, inspection.reason, inspection);
-  }
   const sender = mail.from?.address;
   if (!sender) return quarantine("unparseable", "no sender address", inspection);
-  const recent = await deps.store.countInWindow(`in#${sender}`, 600, now);
-  if (recent > INBOUND_PER_SENDER_PER_10_MIN) {
+  const recent = await deps.throttle.countInWindow(`in#${sender}`, 600, now);
+  if (recent > INBOUND_PER_SENDER_PER_10_MIN)
     return quarantine(
       "rate-limited",
       `${recent} mails from ${sender} in ten minutes: kept, not acted on`,
       inspection,
     );
-  }
 
   const messageId = mail.messageId ?? `<${digest}@aviso.invalid>`;
   const eventId = `mail:${messageId.toLowerCase()}`;
   const technician = config.technicians.find((t) => t.address.toLowerCase() === sender);
-  const actor = {
-    address: sender,
-    ...((technician?.name ?? mail.from?.name) ? { name: technician?.name ?? mail.from?.name } : {}),
-  };
 
   let ticketId = inspection.ticketRef ?? undefined;
-  if (ticketId && !(await deps.store.loadTicket(ticketId))) ticketId = undefined;
+  if (ticketId && !(await deps.tickets.load(ticketId))) ticketId = undefined;
   const opensTicket = !ticketId && (inspection.kind === "new-request" || inspection.kind === "reply");
-  if (!ticketId && !opensTicket) {
+  if (!ticketId && !opensTicket)
     return quarantine(inspection.kind, `${inspection.reason}; no ticket to apply it to`, inspection);
-  }
 
   const responder = opensTicket && !technician ? await watchForResponder(deps, sender, now) : undefined;
-
   let newTicket = false;
-  if (opensTicket) {
-    // The same mail delivered twice must open one ticket: the message id claims its ticket number.
-    const known = await deps.store.lookupMessage(messageId);
-    if (known) {
-      ticketId = known;
-    } else {
-      const allocated = await deps.store.nextTicketId();
-      ticketId = (await deps.store.claimMessage(messageId, allocated, now))
-        ? allocated
-        : ((await deps.store.lookupMessage(messageId)) ?? allocated);
-      newTicket = ticketId === allocated;
-    }
-  }
+  if (opensTicket) ({ ticketId, newTicket } = await ticketForNewMail(deps, messageId, now));
   if (!ticketId) return quarantine(inspection.kind, "no ticket", inspection);
 
-  const text = inspection.visibleText;
-  let event: TicketEventInput;
-  if (opensTicket) {
-    event = {
-      type: "client-new",
-      id: eventId,
-      ticketId,
-      from: { address: sender, ...(mail.from?.name ? { name: mail.from.name } : {}) },
-      subject: mail.subject,
-      text,
-      locale: clientLocale(`${mail.subject}\n${text}`, config.defaultLocale),
-      messageId,
-    };
-  } else if (inspection.kind === "reply") {
-    event = {
-      type: "client-reply",
-      id: eventId,
-      ticketId,
-      from: actor,
-      text,
-      intent: replyIntent(text),
-      messageId,
-    };
-  } else if (inspection.kind === "technician-reply") {
-    event = { type: "reply", id: eventId, ticketId, actor, text };
-  } else if (inspection.commandError || !inspection.command) {
-    event = {
-      type: "command-error",
-      id: eventId,
-      ticketId,
-      actor,
-      reason: inspection.commandError ?? inspection.reason,
-      text,
-    };
-  } else {
-    const command = inspection.command;
-    event = {
-      type: command.name,
-      id: eventId,
-      ticketId,
-      actor,
-      text: command.text,
-      ...(command.eta ? { eta: command.eta } : {}),
-      ...(command.escalatedTo ? { escalatedTo: command.escalatedTo } : {}),
-      ...(command.cause ? { cause: command.cause } : {}),
-      ...(command.name === "resolve" ? { fix: command.fix ?? command.text } : {}),
-      ...(command.alternatives ? { alternatives: command.alternatives } : {}),
-    } as TicketEventInput;
-  }
-
-  let decision: Awaited<ReturnType<typeof applyEvent>>;
+  const displayName = mail.from?.name;
+  const actorName = technician?.name ?? displayName;
+  const event = mailEvent(inspection, {
+    ticketId,
+    opensTicket,
+    eventId,
+    messageId,
+    from: { address: sender, ...(displayName ? { name: displayName } : {}) },
+    actor: { address: sender, ...(actorName ? { name: actorName } : {}) },
+    defaultLocale: config.defaultLocale,
+  });
+  let decision: Decision;
   try {
     decision = await applyEvent(deps, event, { newTicket });
   } catch (error) {
@@ -218,11 +170,27 @@ export async function receiveMail(
       reason: responder,
     });
   // A mail that opened a ticket is indexed already: its message id claimed the ticket number.
-  if (!opensTicket) await deps.store.indexMessage(messageId, ticketId, now);
+  if (!opensTicket) await deps.mail.indexMessage(messageId, ticketId, now);
   // Also on a duplicate: the first delivery may have died between its commit and this line.
   if (decision.outcome !== "rejected" && (opensTicket || inspection.kind === "reply"))
-    await deps.store.appendThread(ticketId, messageId);
-  if (decision.outcome === "duplicate")
-    return { outcome: "duplicate", ticketId, kind: inspection.kind, eventId };
-  return { outcome: "applied", ticketId, kind: inspection.kind, eventId, newTicket };
+    await deps.mail.appendThread(ticketId, messageId);
+  return {
+    outcome: decision.outcome,
+    ticketId,
+    kind: inspection.kind,
+    eventId,
+    newTicket,
+    ...(decision.reason ? { reason: decision.reason } : {}),
+  };
+}
+
+/** The same mail delivered twice must open one ticket: its message id claims the ticket number. */
+async function ticketForNewMail(deps: InboundDeps, messageId: string, now: Date) {
+  const known = await deps.mail.lookupMessage(messageId);
+  if (known) return { ticketId: known, newTicket: false };
+  const allocated = await deps.tickets.nextTicketId();
+  if (await deps.mail.claimMessage(messageId, allocated, now))
+    return { ticketId: allocated, newTicket: true };
+  const ticketId = (await deps.mail.lookupMessage(messageId)) ?? allocated;
+  return { ticketId, newTicket: ticketId === allocated };
 }

@@ -3,10 +3,19 @@ import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
-import { OUTBOX_LEASE_SECONDS, type OutboxItem, type Store } from "../store/store";
 import type { CoreDeps } from "./apply";
+import type { EffectResult, SkippedRecipient } from "./effect-result";
+import { describeResult } from "./effect-result";
 import { feedbackLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
+import {
+  type FeedbackRepository,
+  type MailLedger,
+  OUTBOX_LEASE_SECONDS,
+  type OutboxItem,
+  type OutboxRepository,
+  type Throttle,
+} from "./ports";
 
 export interface Mailer {
   /** Sends one mail; returns the Message-ID header the recipient will see. */
@@ -28,7 +37,10 @@ export interface SentLedger {
 }
 
 export interface OutboxDeps extends CoreDeps {
-  store: Store;
+  outbox: OutboxRepository;
+  mail: MailLedger;
+  throttle: Throttle;
+  feedback: FeedbackRepository;
   mailer: Mailer;
   sentLedger?: SentLedger;
   scheduler: TimerScheduler;
@@ -47,9 +59,9 @@ export async function performOutboxItem(
   deps: OutboxDeps,
   item: OutboxItem,
   /** The ticket, when the caller reads it once for several of its effects (effects never change it). */
-  ticket: () => Promise<Ticket | undefined> = () => deps.store.loadTicket(item.ticketId),
+  ticket: () => Promise<Ticket | undefined> = () => deps.tickets.load(item.ticketId),
 ): Promise<"done" | "already-done"> {
-  const claim = await deps.store.claimOutboxItem(item.ticketId, item.effect.id, deps.clock.now());
+  const claim = await deps.outbox.claim(item.ticketId, item.effect.id, deps.clock.now());
   if (!claim) return "already-done";
   // A claim that outlived its lease means an attempt died mid-way: perhaps after the mail was
   // accepted and before it was marked done. Sending again would be a duplicate, so ask first.
@@ -57,10 +69,10 @@ export async function performOutboxItem(
     const messageId = await deps.sentLedger?.sentMessageId(item.ticketId, item.effect.id);
     if (messageId) {
       const now = deps.clock.now();
-      await deps.store.indexMessage(messageId, item.ticketId, now);
-      if (item.effect.kind === "send-client") await deps.store.appendThread(item.ticketId, messageId, now);
-      const result = `sent ${messageId} (confirmed by the mail system after an interrupted attempt)`;
-      await deps.store.completeOutboxItem(item.ticketId, item.effect.id, result, now);
+      await deps.mail.indexMessage(messageId, item.ticketId, now);
+      if (item.effect.kind === "send-client") await deps.mail.appendThread(item.ticketId, messageId, now);
+      const result: EffectResult = { outcome: "sent", messageId, confirmedByLedger: true };
+      await deps.outbox.complete(item.ticketId, item.effect.id, result, now);
       deps.log.warn("interrupted send found already accepted; not sent again", {
         ticketId: item.ticketId,
         effectId: item.effect.id,
@@ -69,20 +81,15 @@ export async function performOutboxItem(
       return "done";
     }
   }
-  let result: string;
+  let result: EffectResult;
   try {
     result = await perform(deps, item.ticketId, item.effect, ticket);
   } catch (error) {
-    await deps.store.releaseOutboxItem(item.ticketId, item.effect.id, (error as Error).message);
+    await deps.outbox.release(item.ticketId, item.effect.id, (error as Error).message);
     throw error;
   }
-  await deps.store.completeOutboxItem(item.ticketId, item.effect.id, result, deps.clock.now());
-  deps.log.info("effect performed", {
-    ticketId: item.ticketId,
-    effectId: item.effect.id,
-    kind: item.effect.kind,
-    result,
-  });
+  await deps.outbox.complete(item.ticketId, item.effect.id, result, deps.clock.now());
+  logPerformed(deps, item.ticketId, item.effect, result);
   return "done";
 }
 
@@ -101,14 +108,14 @@ export async function performTicketEffects(
   const ticketId = items[0]?.ticketId ?? "";
   let loaded: Promise<Ticket | undefined> | undefined;
   // Read once for all of them: they were committed before this read, and effects never change it.
-  const loadTicket = ticket ?? (() => (loaded ??= deps.store.loadTicket(ticketId)));
+  const loadTicket = ticket ?? (() => (loaded ??= deps.tickets.load(ticketId)));
   const failed: { item: OutboxItem; error: Error }[] = [];
   let performed = 0;
   const ids = items.map((item) => item.effect.id);
   let together = false;
   if (items.length > 1 && new Set(ids).size === ids.length) {
     try {
-      together = await deps.store.claimOutboxItems(ticketId, ids, deps.clock.now());
+      together = await deps.outbox.claimAll(ticketId, ids, deps.clock.now());
     } catch (error) {
       // Nothing is known to be claimed: the whole group goes back to its source for a retry.
       return { performed: 0, failed: items.map((item) => ({ item, error: error as Error })) };
@@ -124,23 +131,18 @@ export async function performTicketEffects(
     }
     return { performed, failed };
   }
-  const done: { effectId: string; result: string }[] = [];
+  const done: { effectId: string; result: EffectResult }[] = [];
   for (const item of items) {
     try {
       const result = await perform(deps, ticketId, item.effect, loadTicket);
       done.push({ effectId: item.effect.id, result });
-      deps.log.info("effect performed", {
-        ticketId,
-        effectId: item.effect.id,
-        kind: item.effect.kind,
-        result,
-      });
+      logPerformed(deps, ticketId, item.effect, result);
     } catch (error) {
-      await deps.store.releaseOutboxItem(ticketId, item.effect.id, (error as Error).message);
+      await deps.outbox.release(ticketId, item.effect.id, (error as Error).message);
       failed.push({ item, error: error as Error });
     }
   }
-  await deps.store.completeOutboxItems(ticketId, done, deps.clock.now());
+  await deps.outbox.completeAll(ticketId, done, deps.clock.now());
   return { performed: done.length, failed };
 }
 
@@ -149,7 +151,7 @@ async function perform(
   ticketId: string,
   effect: Effect,
   loadTicket: () => Promise<Ticket | undefined>,
-): Promise<string> {
+): Promise<EffectResult> {
   const config = deps.config;
   switch (effect.kind) {
     // The ticket says which timers are armed now. An effect performed late (a retry, the sweep after
@@ -157,18 +159,18 @@ async function perform(
     case "set-timer": {
       const armed = (await loadTicket())?.timers[effect.name];
       if (armed !== effect.at)
-        return `timer ${effect.name} at ${effect.at} superseded (now ${armed ?? "not armed"})`;
+        return { outcome: "superseded", timer: effect.name, ...(armed ? { armed } : {}) };
       await deps.scheduler.set(ticketId, effect.name, effect.at);
-      return `timer ${effect.name} at ${effect.at}`;
+      return { outcome: "timer-set", timer: effect.name, at: effect.at };
     }
     case "cancel-timer": {
       const armed = (await loadTicket())?.timers[effect.name];
-      if (armed) return `cancel of timer ${effect.name} superseded (armed again for ${armed})`;
+      if (armed) return { outcome: "superseded", timer: effect.name, armed };
       await deps.scheduler.cancel(ticketId, effect.name);
-      return `timer ${effect.name} cancelled`;
+      return { outcome: "timer-cancelled", timer: effect.name };
     }
     case "record-feedback":
-      await deps.store.recordFeedback(
+      await deps.feedback.recordFeedback(
         ticketId,
         {
           rating: effect.rating,
@@ -177,7 +179,7 @@ async function perform(
         },
         deps.clock.now(),
       );
-      return "feedback recorded";
+      return { outcome: "feedback-recorded" };
     case "send-client": {
       const ticket = await loadTicket();
       const timeZone = ticket?.client.calendar.timeZone ?? config.technicianTimeZone;
@@ -185,7 +187,14 @@ async function perform(
         timeZone,
         feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret),
       });
-      const result = await sendTo(deps, ticketId, effect.id, [effect.to], rendered, effect.automatic, true);
+      const result = await sendTo(deps, {
+        ticketId,
+        effectId: effect.id,
+        to: [effect.to],
+        rendered,
+        automatic: effect.automatic,
+        clientThread: true,
+      });
       recordSent(deps, result, effect.template, "ClientMessagesSent", ticket?.openedAt);
       return result;
     }
@@ -193,12 +202,22 @@ async function perform(
     case "call-task": {
       const recipients = staffRecipients(deps, effect);
       if (recipients.length === 0)
-        return `no recipient configured for ${effect.kind === "notify" ? effect.audience : "call task"}`;
+        return {
+          outcome: "no-recipient",
+          audience: effect.kind === "notify" ? effect.audience : "call task",
+        };
       const template = effect.kind === "call-task" ? "call-task" : effect.template;
       const rendered = renderMessage(config.defaultLocale, `staff-${template}`, effect.data, {
         timeZone: config.technicianTimeZone,
       });
-      const result = await sendTo(deps, ticketId, effect.id, recipients, rendered, true, false);
+      const result = await sendTo(deps, {
+        ticketId,
+        effectId: effect.id,
+        to: recipients,
+        rendered,
+        automatic: true,
+        clientThread: false,
+      });
       recordSent(deps, result, template, "StaffMessagesSent");
       return result;
     }
@@ -227,20 +246,24 @@ function staffRecipients(
   }
 }
 
-async function sendTo(
-  deps: OutboxDeps,
-  ticketId: string,
-  effectId: string,
-  to: Person[],
-  rendered: ReturnType<typeof renderMessage>,
-  automatic: boolean,
-  clientThread: boolean,
-): Promise<string> {
+interface Sending {
+  ticketId: string;
+  effectId: string;
+  to: Person[];
+  rendered: ReturnType<typeof renderMessage>;
+  /** Automatic mail carries Auto-Submitted and counts toward the loop caps. */
+  automatic: boolean;
+  /** Client mail is threaded on the ticket's conversation; staff mail starts its own. */
+  clientThread: boolean;
+}
+
+async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult> {
+  const { ticketId, effectId, to, rendered, automatic, clientThread } = sending;
   const now = deps.clock.now();
   const allowed: Person[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedRecipient[] = [];
   // Flags, loop-cap counters and (for client mail) the thread, in one read.
-  const state = await deps.store.mailingState(
+  const state = await deps.throttle.mailingState(
     to.map((person) => person.address),
     OUTBOUND_WINDOW_SECONDS,
     now,
@@ -250,13 +273,13 @@ async function sendTo(
     const address = person.address.toLowerCase();
     const flagged = state.flagged.get(address);
     if (flagged) {
-      skipped.push(`${person.address} flagged (${flagged})`);
+      skipped.push({ address: person.address, why: "flagged", detail: flagged });
       continue;
     }
     // Only mail that went out counts: a throttled attempt retried is not a second mail.
     const sent = state.sent.get(address) ?? 0;
     if (automatic && sent >= OUTBOUND_PER_ADDRESS_PER_10_MIN) {
-      skipped.push(`${person.address} over the loop cap`);
+      skipped.push({ address: person.address, why: "loop-cap" });
       deps.log.warn("mail suppressed by the loop cap", { ticketId, to: person.address, sent });
       continue;
     }
@@ -266,7 +289,7 @@ async function sendTo(
     deps.log.error("automatic mail held by the global cap", { ticketId, sentInTenMinutes: state.sentToAll });
     throw new Error(`global cap: ${state.sentToAll} automatic mails in ten minutes; held for a later retry`);
   }
-  if (allowed.length === 0) return `not sent: ${skipped.join("; ")}`;
+  if (allowed.length === 0) return { outcome: "suppressed", skipped };
   const input = composeSendEmail({
     from: { address: deps.config.supportAddress, name: deps.config.supportName },
     to: allowed,
@@ -282,31 +305,41 @@ async function sendTo(
   const { messageId } = await deps.mailer.send(input);
   // What the mail changed, written side by side: none of these depends on another.
   await Promise.all([
-    deps.store.recordMailSent(
+    deps.throttle.recordMailSent(
       allowed.map((person) => person.address),
       automatic,
       OUTBOUND_WINDOW_SECONDS,
       now,
     ),
-    deps.store.indexMessage(messageId, ticketId, now),
-    ...(clientThread ? [deps.store.appendThread(ticketId, messageId, now)] : []),
+    deps.mail.indexMessage(messageId, ticketId, now),
+    ...(clientThread ? [deps.mail.appendThread(ticketId, messageId, now)] : []),
   ]);
-  return `sent ${messageId}${skipped.length ? ` (skipped: ${skipped.join("; ")})` : ""}`;
+  return { outcome: "sent", messageId, ...(skipped.length ? { skipped } : {}) };
+}
+
+function logPerformed(deps: OutboxDeps, ticketId: string, effect: Effect, result: EffectResult) {
+  deps.log.info("effect performed", {
+    ticketId,
+    effectId: effect.id,
+    kind: effect.kind,
+    outcome: result.outcome,
+    result: describeResult(result),
+  });
 }
 
 function recordSent(
   deps: OutboxDeps,
-  result: string,
+  result: EffectResult,
   template: string,
   name: "ClientMessagesSent" | "StaffMessagesSent",
   openedAt?: string,
 ) {
   if (!deps.metrics) return;
-  if (result.startsWith("not sent"))
+  if (result.outcome === "suppressed")
     deps.metrics.record([
       { name: "MailSuppressed", unit: "Count", value: 1, dimensions: { kind: template } },
     ]);
-  if (!result.startsWith("sent ")) return;
+  if (result.outcome !== "sent") return;
   const points: MetricPoint[] = [{ name, unit: "Count", value: 1, dimensions: { kind: template } }];
   if (template === "acknowledgement" && openedAt)
     points.push({
@@ -328,7 +361,7 @@ export async function sweepOutbox(
 ): Promise<{ performed: number; failed: number; inFlight: number }> {
   const now = deps.clock.now().getTime();
   const minAge = options.minAgeSeconds ?? 120;
-  const items = await deps.store.pendingOutbox(new Date(now - minAge * 1000));
+  const items = await deps.outbox.pending(new Date(now - minAge * 1000));
   const totals = { performed: 0, failed: 0, inFlight: 0 };
   const leaseEnd = now - OUTBOX_LEASE_SECONDS * 1000;
   for (const item of items) {

@@ -6,24 +6,27 @@ import { makeRenderer } from "../mail/renderer";
 export const renderReport = makeRenderer(precompiled);
 
 import type { OutboxDeps } from "./outbox";
+import type { ReportRepository } from "./ports";
 
 /**
  * The support lead's Monday mail: the last seven days' figures, the longest silences, the lowest
  * ratings with their comments and the clients' new ideas. Sent once per week key, whoever asks twice.
  */
 export async function sendWeeklyReport(
-  deps: OutboxDeps,
+  deps: Pick<OutboxDeps, "config" | "clock" | "log" | "mailer" | "feedback" | "configurationSet"> & {
+    reports: ReportRepository;
+  },
   options: { force?: boolean } = {},
 ): Promise<{ sent: boolean; reason: string; messageId?: string }> {
   const config = deps.config;
   if (!config.supportLead) return { sent: false, reason: "no supportLead configured" };
   const now = deps.clock.now();
   const [tickets, feedback] = await Promise.all([
-    deps.store.listTicketsWithLastSent(),
-    deps.store.feedback(),
+    deps.reports.ticketsWithLastSent(),
+    deps.feedback.feedback(),
   ]);
   const report = weeklyReport({ tickets, feedback, now, timeZone: config.technicianTimeZone });
-  if (!options.force && !(await deps.store.claimReport(`weekly#${report.to}`, now)))
+  if (!options.force && !(await deps.reports.claimReport(`weekly#${report.to}`, now)))
     return { sent: false, reason: `the report for the week to ${report.to} was already sent` };
   const rendered = renderReport(
     config.defaultLocale,

@@ -2,7 +2,9 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { OutboxDeps } from "../app/outbox";
 import { performTicketEffects, sweepOutbox } from "../app/outbox";
-import type { OutboxItem } from "../store/store";
+import type { OutboxItem } from "../app/ports";
+import { OutboxItemSchema, parseItem } from "../store/items";
+import { keys } from "../store/keys";
 
 export interface StreamRecord {
   eventName?: string;
@@ -26,8 +28,9 @@ export function makeOutboxHandler(deps: () => Promise<OutboxDeps>) {
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== "INSERT" || !image) continue;
-      const item = unmarshall(image) as OutboxItem;
-      if (!String(item.SK).startsWith("OUT#")) continue;
+      const raw = unmarshall(image);
+      if (!keys.isOutbox(raw)) continue;
+      const item = parseItem(OutboxItemSchema, raw, "outbox item");
       const list = byTicket.get(item.ticketId) ?? [];
       list.push({
         item,

@@ -1,7 +1,8 @@
 import * as z from "zod";
 import { sesMessageIdHeader } from "../adapters/ses";
-import { applyEvent, type StoreDeps } from "../app/apply";
+import { applyEvent, type CoreDeps } from "../app/apply";
 import { SesEventDetailSchema, triageSesEvent } from "../app/bounces";
+import type { MailLedger, Throttle } from "../app/ports";
 
 /** What SES publishes to EventBridge for the configuration set: sends, bounces and complaints. */
 const SesEventSchema = z.object({
@@ -11,7 +12,9 @@ const SesEventSchema = z.object({
 });
 
 /** SES events from EventBridge → the triage of functions/app/bounces.ts, performed. */
-export function makeSesEventsHandler(deps: () => Promise<StoreDeps & { region?: string }>) {
+export function makeSesEventsHandler(
+  deps: () => Promise<CoreDeps & { mail: MailLedger; throttle: Throttle; region?: string }>,
+) {
   return async (input: unknown) => {
     const event = SesEventSchema.parse(input);
     const d = await deps();
@@ -21,14 +24,14 @@ export function makeSesEventsHandler(deps: () => Promise<StoreDeps & { region?: 
       // Recorded per outbox effect, so an attempt that died before marking the effect done is not
       // sent a second time (functions/app/outbox.ts).
       const messageId = sesMessageIdHeader(triage.sesMessageId, event.region ?? d.region ?? "us-east-1");
-      await d.store.recordSent(triage.effect.ticketId, triage.effect.effectId, messageId, now);
+      await d.mail.recordSent(triage.effect.ticketId, triage.effect.effectId, messageId, now);
       return { flagged: [], sent: triage.effect };
     }
     if (triage.kind === "transient-bounce")
       d.log.info("transient bounce", { messageId: triage.sesMessageId, type: triage.subType });
     const flags = triage.kind === "flag" ? triage.flags : [];
     for (const { address, reason, notice } of flags) {
-      await d.store.flagAddress(address, reason, now);
+      await d.throttle.flagAddress(address, reason, now);
       if (notice) await applyEvent(d, notice);
     }
     return { flagged: flags.map((f) => f.address) };

@@ -1,5 +1,5 @@
-import { handleApiRequest } from "../app/api";
-import { applyEvent, type StoreDeps } from "../app/apply";
+import { type ApiDeps, handleApiRequest } from "../app/api";
+import { applyEvent } from "../app/apply";
 import type { OutboxDeps } from "../app/outbox";
 import { sendWeeklyReport } from "../app/report";
 
@@ -19,14 +19,14 @@ interface EventBridgeEvent {
 }
 
 /** HTTP API (IAM-signed) and EventBridge bus: technician and ticket-system events, and reads. */
-export function makeTicketEventsHandler(deps: () => Promise<StoreDeps & Partial<OutboxDeps>>) {
+export function makeTicketEventsHandler(deps: () => Promise<ApiDeps & Partial<OutboxDeps>>) {
   return async (event: HttpApiEvent | EventBridgeEvent | { aviso: "weekly-report" }) => {
     const d = await deps();
     if ("aviso" in event) {
       // The stack's Monday-morning Scheduler cron, in the lead's time zone.
       if (event.aviso !== "weekly-report" || !d.mailer)
         throw new Error(`unknown task ${String(event.aviso)}`);
-      return { report: await sendWeeklyReport(d as OutboxDeps) };
+      return { report: await sendWeeklyReport({ ...d, mailer: d.mailer }) };
     }
     if ("detail-type" in event) {
       const decision = await applyEvent(d, event.detail);

@@ -36,3 +36,6 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 }
 
 export const TTL_ATTRIBUTE = "expiresAt";
+
+/** Done outbox items and sent-ledger entries stay readable (the lead's page, the API) this long. */
+export const DONE_OUTBOX_TTL_DAYS = 30;

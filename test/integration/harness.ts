@@ -5,9 +5,11 @@ import { afterAll, beforeAll } from "vitest";
 import { SesMailer } from "../../functions/adapters/ses";
 import type { Clock, Logger } from "../../functions/app/apply";
 import type { OutboxDeps, TimerScheduler } from "../../functions/app/outbox";
+import type { Stores } from "../../functions/app/ports";
 import { type AvisoConfig, loadConfig } from "../../functions/config";
 import type { TimerName } from "../../functions/core";
-import { Store, tableDefinition } from "../../functions/store/store";
+import { dynamoStores } from "../../functions/store";
+import { tableDefinition } from "../../functions/store/table";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../../infra/local/dynamodb-local";
 import { freePort } from "../../infra/local/ports";
 import { type SesLocal, startSesLocal, storedMail } from "../../infra/local/ses-local";
@@ -73,11 +75,12 @@ export async function freshDeps(harness: Harness, clock: ManualClock, overrides:
   });
   const scheduler = new RecordingScheduler();
   const sesClient = new SESv2Client({ endpoint: harness.ses.endpoint, region: "eu-west-1", credentials });
-  const deps: OutboxDeps & {
-    rawMail: { put(id: string, raw: Buffer): Promise<string> };
-    scheduler: RecordingScheduler;
-  } = {
-    store: new Store(doc, table),
+  const deps: OutboxDeps &
+    Stores & {
+      rawMail: { put(id: string, raw: Buffer): Promise<string> };
+      scheduler: RecordingScheduler;
+    } = {
+    ...dynamoStores(doc, table),
     config,
     clock,
     log: quietLogger,

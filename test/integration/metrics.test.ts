@@ -76,7 +76,7 @@ describe("handlers write the support lead's figures as CloudWatch EMF (Powertool
       sink,
     );
     const drain = async () => {
-      const pending = await deps.store.pendingOutbox();
+      const pending = await deps.outbox.pending();
       await outbox({
         Records: pending.map((item, i) => ({
           eventName: "INSERT",

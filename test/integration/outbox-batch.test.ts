@@ -26,7 +26,7 @@ async function openTicket(client: string) {
   const deps = await freshDeps(local(), clock);
   const outcome = await receiveMail(deps, newRequest(client, `req-${Date.now()}-${Math.random()}`));
   if (outcome.outcome !== "applied") throw new Error(`not applied: ${JSON.stringify(outcome)}`);
-  const items = await deps.store.pendingOutbox();
+  const items = await deps.outbox.pending();
   return { deps, clock, ticketId: outcome.ticketId, items };
 }
 
@@ -41,22 +41,22 @@ describe("one ticket's effects performed together (the outbox handler's path)", 
 
     // Count the one-by-one claims: the group path takes none.
     let singleClaims = 0;
-    const claimOne = deps.store.claimOutboxItem.bind(deps.store);
-    deps.store.claimOutboxItem = async (...args) => {
+    const claimOne = deps.outbox.claim.bind(deps.outbox);
+    deps.outbox.claim = async (...args) => {
       singleClaims += 1;
       return claimOne(...args);
     };
     const result = await performTicketEffects(deps, items);
     expect(result).toEqual({ performed: items.length, failed: [] });
     expect(singleClaims).toBe(0);
-    const outbox = await deps.store.outbox(ticketId);
-    expect(outbox.every((i) => i.status === "done" && i.result && !i.pending)).toBe(true);
-    expect(await deps.store.pendingOutbox()).toEqual([]);
+    const outbox = await deps.outbox.list(ticketId);
+    expect(outbox.every((i) => i.status === "done" && i.result)).toBe(true);
+    expect(await deps.outbox.pending()).toEqual([]);
     expect(await mailTo(local(), client)).toHaveLength(1);
     // The thread holds the client's mail and our acknowledgement, and when ours went out.
-    const thread = await deps.store.thread(ticketId);
+    const thread = await deps.mail.thread(ticketId);
     expect(thread).toHaveLength(2);
-    expect(await deps.store.lastClientMailSent(ticketId)).toBe("2026-11-23T08:15:00.000Z");
+    expect(await deps.mail.lastClientMailSent(ticketId)).toBe("2026-11-23T08:15:00.000Z");
     expect(deps.scheduler.timers.size).toBeGreaterThan(0);
 
     // The same stream batch again: nothing is claimed, nothing sent twice.
@@ -71,9 +71,9 @@ describe("one ticket's effects performed together (the outbox handler's path)", 
     const ack = items.find((i) => i.effect.kind === "send-client");
     if (!ack) throw new Error("no acknowledgement decided");
     // Another delivery took the acknowledgement a moment ago and is still at it.
-    expect(await deps.store.claimOutboxItem(ticketId, ack.effect.id, clock.now())).toBe("fresh");
+    expect(await deps.outbox.claim(ticketId, ack.effect.id, clock.now())).toBe("fresh");
     expect(
-      await deps.store.claimOutboxItems(
+      await deps.outbox.claimAll(
         ticketId,
         items.map((i) => i.effect.id),
         clock.now(),
@@ -83,7 +83,7 @@ describe("one ticket's effects performed together (the outbox handler's path)", 
     const result = await performTicketEffects(deps, items);
     expect(result.failed).toEqual([]);
     expect(result.performed).toBe(items.length - 1);
-    const outbox = await deps.store.outbox(ticketId);
+    const outbox = await deps.outbox.list(ticketId);
     expect(outbox.find((i) => i.effect.id === ack.effect.id)?.status).toBe("sending");
     expect(outbox.filter((i) => i.status === "done")).toHaveLength(items.length - 1);
     // The acknowledgement is the other delivery's to send: not sent from here.
@@ -107,7 +107,7 @@ describe("one ticket's effects performed together (the outbox handler's path)", 
     const failedKinds = result.failed.map((f) => f.item.effect.kind).sort();
     expect(failedKinds).toEqual(["notify", "send-client"]);
     expect(result.performed).toBe(items.length - 2);
-    const outbox = await deps.store.outbox(ticketId);
+    const outbox = await deps.outbox.list(ticketId);
     for (const { item } of result.failed) {
       const stored = outbox.find((i) => i.effect.id === item.effect.id);
       expect(stored).toMatchObject({
@@ -129,30 +129,30 @@ describe("one ticket's effects performed together (the outbox handler's path)", 
 describe("the counters that went with separate items", () => {
   it("knows when an address was last mailed across a window boundary, and not beyond the window", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const { store } = await freshDeps(local(), clock);
+    const { throttle } = await freshDeps(local(), clock);
     const address = `dani-${Date.now()}@cliente.es`;
     // 08:19:50 is in the window 08:10–08:20; 08:22 in the next one.
-    await store.recordMailSent([address], true, 600, new Date("2026-11-23T08:19:50Z"));
-    expect(await store.lastMailedAt(address, 600, new Date("2026-11-23T08:22:00Z"))).toBe(
+    await throttle.recordMailSent([address], true, 600, new Date("2026-11-23T08:19:50Z"));
+    expect(await throttle.lastMailedAt(address, 600, new Date("2026-11-23T08:22:00Z"))).toBe(
       "2026-11-23T08:19:50.000Z",
     );
-    expect(await store.lastMailedAt(address.toUpperCase(), 600, new Date("2026-11-23T08:19:55Z"))).toBe(
+    expect(await throttle.lastMailedAt(address.toUpperCase(), 600, new Date("2026-11-23T08:19:55Z"))).toBe(
       "2026-11-23T08:19:50.000Z",
     );
-    expect(await store.lastMailedAt(address, 600, new Date("2026-11-23T08:45:00Z"))).toBeUndefined();
-    const state = await store.mailingState([address], 600, new Date("2026-11-23T08:19:59Z"));
+    expect(await throttle.lastMailedAt(address, 600, new Date("2026-11-23T08:45:00Z"))).toBeUndefined();
+    const state = await throttle.mailingState([address], 600, new Date("2026-11-23T08:19:59Z"));
     expect(state.sent.get(address)).toBe(1);
     expect(state.sentToAll).toBe(1);
   });
 
   it("adds a message to a thread once, keeping when our last mail went out", async () => {
     const clock = new ManualClock(new Date("2026-11-23T08:15:00Z"));
-    const { store } = await freshDeps(local(), clock);
-    await store.appendThread("T-1", "<client@x>");
-    expect(await store.lastClientMailSent("T-1")).toBeUndefined();
-    await store.appendThread("T-1", "<ours@x>", new Date("2026-11-23T08:16:00Z"));
-    await store.appendThread("T-1", "<ours@x>", new Date("2026-11-23T09:00:00Z"));
-    expect(await store.thread("T-1")).toEqual(["<client@x>", "<ours@x>"]);
-    expect(await store.lastClientMailSent("T-1")).toBe("2026-11-23T08:16:00.000Z");
+    const { mail } = await freshDeps(local(), clock);
+    await mail.appendThread("T-1", "<client@x>");
+    expect(await mail.lastClientMailSent("T-1")).toBeUndefined();
+    await mail.appendThread("T-1", "<ours@x>", new Date("2026-11-23T08:16:00Z"));
+    await mail.appendThread("T-1", "<ours@x>", new Date("2026-11-23T09:00:00Z"));
+    expect(await mail.thread("T-1")).toEqual(["<client@x>", "<ours@x>"]);
+    expect(await mail.lastClientMailSent("T-1")).toBe("2026-11-23T08:16:00.000Z");
   });
 });

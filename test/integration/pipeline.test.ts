@@ -27,7 +27,7 @@ function rawMail(headers: Record<string, string>, body: string) {
 /** The outbox as the stream would drive it: every pending item, performed once. */
 async function drainOutbox(deps: OutboxDeps) {
   let performed = 0;
-  for (const item of await deps.store.pendingOutbox())
+  for (const item of await deps.outbox.pending())
     if ((await performOutboxItem(deps, item)) === "done") performed++;
   return performed;
 }
@@ -126,8 +126,8 @@ describe("inbound mail → decide → DynamoDB Local → outbox → local SES", 
       "Vuelvo el lunes.",
     );
     expect(await receiveMail(deps, raw)).toMatchObject({ outcome: "quarantined", kind: "auto-reply" });
-    expect(await deps.store.pendingOutbox()).toEqual([]);
-    expect((await deps.store.quarantined())[0]).toMatchObject({
+    expect(await deps.outbox.pending()).toEqual([]);
+    expect((await deps.quarantine.quarantined())[0]).toMatchObject({
       kind: "auto-reply",
       reason: expect.stringContaining("Auto-Submitted"),
     });
@@ -177,14 +177,14 @@ describe("bounces and complaints", () => {
     });
     await drainOutbox(deps);
     expect(await mailTo(local(), client)).toHaveLength(1); // only the acknowledgement, sent before the bounce
-    const outbox = await deps.store.outbox(ticketId);
+    const outbox = await deps.outbox.list(ticketId);
     expect(
       outbox.find(
         (o) =>
           o.effect.id === "after-bounce#1" ||
           (o.effect.kind === "send-client" && o.effect.template === "diagnosis"),
       )?.result,
-    ).toMatch(/flagged/);
+    ).toMatchObject({ outcome: "suppressed", skipped: [{ why: "flagged" }] });
   });
 });
 
@@ -204,7 +204,7 @@ describe("faults: every client message is sent exactly once", () => {
     const deps = await freshDeps(local(), new ManualClock(new Date("2026-11-23T08:15:00Z")));
     const client = `crash-${Date.now()}@cliente.es`;
     await openTicket(deps, client); // committed; the "process" dies before the outbox runs
-    expect((await deps.store.pendingOutbox()).length).toBeGreaterThan(0);
+    expect((await deps.outbox.pending()).length).toBeGreaterThan(0);
     await drainOutbox(deps); // the stream (or the sweeper) delivers after the restart
     await drainOutbox(deps);
     expect(await mailTo(local(), client)).toHaveLength(1);
@@ -225,7 +225,7 @@ describe("faults: every client message is sent exactly once", () => {
         return realMailer.send(input);
       },
     };
-    const pending = await deps.store.pendingOutbox();
+    const pending = await deps.outbox.pending();
     const ack = pending.find((p) => p.effect.kind === "send-client");
     if (!ack) throw new Error("no acknowledgement pending");
     await expect(performOutboxItem(deps, ack)).rejects.toThrow(/sending rate/);
@@ -258,7 +258,7 @@ describe("faults: every client message is sent exactly once", () => {
     expect(subjects).toHaveLength(3);
     expect(subjects.filter((s) => s.includes("Ya sabemos"))).toHaveLength(1);
     expect(subjects.filter((s) => s.includes("Este es el plan"))).toHaveLength(1);
-    const ticket = await deps.store.loadTicket(ticketId);
+    const ticket = await deps.tickets.load(ticketId);
     expect(ticket?.version).toBe(3);
   });
 
@@ -268,25 +268,24 @@ describe("faults: every client message is sent exactly once", () => {
     deps.sentLedger = sesStoreLedger(local().ses.endpoint, "eu-west-1");
     const client = `accepted-${Date.now()}@cliente.es`;
     await openTicket(deps, client);
-    const ack = (await deps.store.pendingOutbox()).find((p) => p.effect.kind === "send-client");
+    const ack = (await deps.outbox.pending()).find((p) => p.effect.kind === "send-client");
     if (!ack) throw new Error("no acknowledgement pending");
-    const realComplete = deps.store.completeOutboxItem.bind(deps.store);
-    deps.store.completeOutboxItem = async () => {
+    const realComplete = deps.outbox.complete.bind(deps.outbox);
+    deps.outbox.complete = async () => {
       throw new Error("process killed");
     };
     await expect(performOutboxItem(deps, ack)).rejects.toThrow(/killed/);
-    deps.store.completeOutboxItem = realComplete;
+    deps.outbox.complete = realComplete;
     // The stream redelivers at once: the claim is held, nothing is sent.
     expect(await performOutboxItem(deps, ack)).toBe("already-done");
     clock.set("2026-11-23T08:25:00Z"); // past the lease
     const swept = await sweepOutbox(deps);
     expect(swept.failed).toBe(0);
     expect(await mailTo(local(), client)).toHaveLength(1);
-    const item = await deps.store.outboxItem(ack.ticketId, ack.effect.id);
+    const item = await deps.outbox.item(ack.ticketId, ack.effect.id);
     expect(item?.status).toBe("done");
-    expect(item?.result).toMatch(/confirmed by the mail system/);
-    expect(item?.pending).toBeUndefined();
-    expect(await deps.store.pendingOutbox()).toEqual([]);
+    expect(item?.result).toMatchObject({ outcome: "sent", confirmedByLedger: true });
+    expect(await deps.outbox.pending()).toEqual([]);
   });
 
   it("a crash after the claim and before SES: the sweep sends it once the lease is over", async () => {
@@ -295,9 +294,9 @@ describe("faults: every client message is sent exactly once", () => {
     deps.sentLedger = sesStoreLedger(local().ses.endpoint, "eu-west-1");
     const client = `claimed-${Date.now()}@cliente.es`;
     await openTicket(deps, client);
-    const ack = (await deps.store.pendingOutbox()).find((p) => p.effect.kind === "send-client");
+    const ack = (await deps.outbox.pending()).find((p) => p.effect.kind === "send-client");
     if (!ack) throw new Error("no acknowledgement pending");
-    expect(await deps.store.claimOutboxItem(ack.ticketId, ack.effect.id, clock.now())).toBe("fresh");
+    expect(await deps.outbox.claim(ack.ticketId, ack.effect.id, clock.now())).toBe("fresh");
     expect(await sweepOutbox(deps)).toMatchObject({ performed: 0 }); // too young, and in flight
     clock.set("2026-11-23T08:25:00Z");
     await sweepOutbox(deps);
@@ -317,6 +316,6 @@ describe("faults: every client message is sent exactly once", () => {
         mail: { messageId: "0102abc", tags: { effect: [effectTag("T-1001", "ev-1#0")] } },
       },
     });
-    expect(await deps.store.sentMessageId("T-1001", "ev-1#0")).toBe("<0102abc@eu-west-1.amazonses.com>");
+    expect(await deps.mail.sentMessageId("T-1001", "ev-1#0")).toBe("<0102abc@eu-west-1.amazonses.com>");
   });
 });

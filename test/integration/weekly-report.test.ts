@@ -8,7 +8,7 @@ import { freshDeps, ManualClock, mailTo, useHarness } from "./harness";
 const local = useHarness();
 
 async function drain(deps: OutboxDeps) {
-  for (const item of await deps.store.pendingOutbox()) await performOutboxItem(deps, item);
+  for (const item of await deps.outbox.pending()) await performOutboxItem(deps, item);
 }
 
 async function seedWeek(deps: Awaited<ReturnType<typeof freshDeps>>, clock: ManualClock, tag: string) {
@@ -26,7 +26,7 @@ async function seedWeek(deps: Awaited<ReturnType<typeof freshDeps>>, clock: Manu
   clock.set("2026-11-16T08:30:00Z"); // Monday 09:30 in Madrid, in the week before the report
   const quiet = await open(`quiet-${tag}@cliente.es`, "El escáner no funciona");
   // Nothing more reaches this client: their address bounces.
-  await deps.store.flagAddress(`quiet-${tag}@cliente.es`, "permanent bounce", clock.now());
+  await deps.throttle.flagAddress(`quiet-${tag}@cliente.es`, "permanent bounce", clock.now());
   const solved = await open(`solved-${tag}@cliente.es`, "No puedo imprimir");
   clock.set("2026-11-16T10:00:00Z");
   await applyEvent(deps, {

@@ -9,10 +9,13 @@ import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
 import { sdkLogger } from "../../adapters/sdk-logger";
 import { SesMailer } from "../../adapters/ses";
 import { systemClock } from "../../app/clock";
-import type { InboundDeps } from "../../app/inbound";
-import type { OutboxDeps } from "../../app/outbox";
 import { configFromEnv } from "../../config";
-import { Store, TicketStore } from "../../store/store";
+import type { Table } from "../../store/dynamo";
+import { DynamoMailLedger } from "../../store/mail-ledger";
+import { DynamoOutbox } from "../../store/outbox";
+import { DynamoFeedback, DynamoQuarantine, DynamoReports } from "../../store/records";
+import { DynamoThrottle } from "../../store/throttle";
+import { DynamoTicketRepository } from "../../store/tickets";
 import type { RawMailSource } from "../inbound-email";
 
 export const logger = new PowertoolsLogger({ serviceName: "aviso" });
@@ -25,32 +28,53 @@ function required(name: string): string {
   return value;
 }
 
-let cached: Promise<OutboxDeps & InboundDeps & { rawSource: RawMailSource }> | undefined;
-let cachedTicketOnly: Promise<InboundDeps & { rawSource: RawMailSource }> | undefined;
-
-/** Everything a handler needs, built once per cold start from the environment the stack sets. */
-export function awsDeps() {
-  cached ??= build((doc, table) => new Store(doc, table)).then((deps) => ({
-    ...deps,
-    sentLedger: {
-      sentMessageId: (ticketId: string, effectId: string) => deps.store.sentMessageId(ticketId, effectId),
-    },
-  }));
-  return cached;
-}
+let cachedOutbox: ReturnType<typeof buildOutboxDeps> | undefined;
+let cachedApi: ReturnType<typeof buildApiDeps> | undefined;
+let cachedTicket: ReturnType<typeof build<object>> | undefined;
 
 /**
- * The same, with only the ticket part of the store (load, commit, message index, caps, quarantine).
- * The inbound and timer functions use it so their bundles leave out the outbox, digest and
- * feedback queries they never run: a smaller bundle is a faster cold start on the path that
- * acknowledges a client.
+ * Each function builds only the stores it uses, so its bundle carries no other: the inbound, timer
+ * and SES-event functions only a ticket's own path (tickets, mail ledger, throttle, quarantine).
  */
 export function awsTicketDeps() {
-  cachedTicketOnly ??= build((doc, table) => new TicketStore(doc, table));
-  return cachedTicketOnly;
+  cachedTicket ??= build(() => ({}));
+  return cachedTicket;
 }
 
-async function build<S extends TicketStore>(makeStore: (doc: DynamoDBDocumentClient, table: string) => S) {
+/** The outbox function: also the outbox, feedback, and the sent ledger SES Send events fill. */
+export function awsOutboxDeps() {
+  cachedOutbox ??= buildOutboxDeps();
+  return cachedOutbox;
+}
+
+/** The ticket-events function (API, bus, weekly report): also the outbox, feedback and reports. */
+export function awsApiDeps() {
+  cachedApi ??= buildApiDeps();
+  return cachedApi;
+}
+
+async function buildOutboxDeps() {
+  const deps = await build((table) => ({
+    outbox: new DynamoOutbox(table),
+    feedback: new DynamoFeedback(table),
+  }));
+  return {
+    ...deps,
+    sentLedger: {
+      sentMessageId: (ticketId: string, effectId: string) => deps.mail.sentMessageId(ticketId, effectId),
+    },
+  };
+}
+
+function buildApiDeps() {
+  return build((table) => ({
+    outbox: new DynamoOutbox(table),
+    feedback: new DynamoFeedback(table),
+    reports: new DynamoReports(table),
+  }));
+}
+
+async function build<Extra extends object>(moreStores: (table: Table) => Extra) {
   const region = required("AWS_REGION");
   const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: required("TOKEN_SECRET_ARN") }));
@@ -58,7 +82,8 @@ async function build<S extends TicketStore>(makeStore: (doc: DynamoDBDocumentCli
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, logger: sdkLogger }), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const store = makeStore(doc, required("TABLE_NAME"));
+  const table: Table = { doc, name: required("TABLE_NAME") };
+  const tickets = new DynamoTicketRepository(table);
   const bucket = required("RAW_BUCKET");
   const prefix = process.env.RAW_PREFIX ?? "inbound/";
   // Clients that only some functions use are loaded on first use, not at every cold start.
@@ -75,8 +100,7 @@ async function build<S extends TicketStore>(makeStore: (doc: DynamoDBDocumentCli
       roleArn: required("SCHEDULER_ROLE_ARN"),
       ...(process.env.TIMERS_DLQ_ARN ? { deadLetterArn: process.env.TIMERS_DLQ_ARN } : {}),
     },
-    async (ticketId) =>
-      (await store.loadTicket(ticketId))?.client.calendar.timeZone ?? config.technicianTimeZone,
+    async (ticketId) => (await tickets.load(ticketId))?.client.calendar.timeZone ?? config.technicianTimeZone,
   );
   const log = {
     info: (message: string, data?: Record<string, unknown>) => logger.info(message, data ?? {}),
@@ -90,7 +114,11 @@ async function build<S extends TicketStore>(makeStore: (doc: DynamoDBDocumentCli
     }),
   };
   return {
-    store,
+    tickets,
+    mail: new DynamoMailLedger(table),
+    throttle: new DynamoThrottle(table),
+    quarantine: new DynamoQuarantine(table),
+    ...moreStores(table),
     config,
     clock: systemClock,
     log,

@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeOutboxHandler } from "../outbox";
-import { awsDeps, metrics } from "./deps";
+import { awsOutboxDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeOutboxHandler(awsDeps), metrics);
+export const handler = publishingMetrics(makeOutboxHandler(awsOutboxDeps), metrics);

@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeSesEventsHandler } from "../ses-events";
-import { awsDeps, metrics } from "./deps";
+import { awsTicketDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeSesEventsHandler(awsDeps), metrics);
+export const handler = publishingMetrics(makeSesEventsHandler(awsTicketDeps), metrics);

@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeTicketEventsHandler } from "../ticket-events";
-import { awsDeps, metrics } from "./deps";
+import { awsApiDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeTicketEventsHandler(awsDeps), metrics);
+export const handler = publishingMetrics(makeTicketEventsHandler(awsApiDeps), metrics);

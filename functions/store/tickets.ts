@@ -1,0 +1,154 @@
+/** Tickets and their timelines on the table; a commit also writes the decision's outbox items. */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, type TicketRepository, type TimelineEntry } from "../app/ports";
+import type { Decision, Ticket, TicketEvent } from "../core";
+import { getItem, queryPartition, type Table } from "./dynamo";
+import { parseItem, TicketItemSchema, TimelineItemSchema } from "./items";
+import { keys } from "./keys";
+import { PENDING_INDEX } from "./table";
+
+const FIRST_TICKET_NUMBER = 1000;
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
+
+export class DynamoTicketRepository implements TicketRepository {
+  constructor(private readonly table: Table) {}
+
+  async nextTicketId(): Promise<string> {
+    const result = await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.counter,
+        UpdateExpression: "ADD #value :one",
+        ExpressionAttributeNames: { "#value": "value" },
+        ExpressionAttributeValues: { ":one": 1 },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return `T-${FIRST_TICKET_NUMBER + Number(result.Attributes?.value ?? 1)}`;
+  }
+
+  async load(ticketId: string): Promise<Ticket | undefined> {
+    const item = await getItem(this.table, keys.ticket(ticketId), true);
+    return item ? parseItem(TicketItemSchema, item, `ticket ${ticketId}`).ticket : undefined;
+  }
+
+  async commit(
+    previous: Ticket | undefined,
+    decision: Decision,
+    event: TicketEvent,
+    now: Date,
+  ): Promise<void> {
+    const ticket = decision.ticket;
+    if (!ticket) return;
+    const at = now.toISOString();
+    const table = this.table.name;
+    const items: TransactItems = [
+      {
+        Put: {
+          TableName: table,
+          Item: {
+            ...keys.ticket(ticket.id),
+            ticket,
+            version: ticket.version,
+            status: ticket.status,
+            clientAddress: ticket.client.address,
+            lastClientMessageAt: ticket.lastClientMessageAt,
+            updatedAt: at,
+          },
+          ...(previous
+            ? {
+                ConditionExpression: "#version = :previous",
+                ExpressionAttributeNames: { "#version": "version" },
+                ExpressionAttributeValues: { ":previous": previous.version },
+              }
+            : { ConditionExpression: "attribute_not_exists(PK)" }),
+        },
+      },
+      {
+        Put: {
+          TableName: table,
+          Item: { ...keys.timeline(ticket.id, at, event.id), entry: eventEntry(decision, event, at) },
+        },
+      },
+    ];
+    for (const effect of decision.effects) {
+      items.push({
+        Put: {
+          TableName: table,
+          Item: {
+            ...keys.outbox(ticket.id, effect.id),
+            ticketId: ticket.id,
+            effect,
+            status: "pending",
+            // Present until done: the key of the sparse Pending index the sweeper reads.
+            [PENDING_INDEX.partitionKey]: "outbox",
+            createdAt: at,
+          },
+          ConditionExpression: "attribute_not_exists(PK)",
+        },
+      });
+    }
+    if (items.length > 100)
+      throw new Error(`decision for ${ticket.id} has too many effects (${items.length})`);
+    try {
+      await this.table.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === "ConditionalCheckFailed") throw new ConflictError(ticket.id);
+        // The same effects exist already: this decision was committed by an earlier attempt.
+        if (reasons.slice(2).some((reason) => reason.Code === "ConditionalCheckFailed"))
+          throw new ConflictError(ticket.id);
+      }
+      throw error;
+    }
+  }
+
+  async addTimeline(ticketId: string, entry: TimelineEntry): Promise<void> {
+    const suffix = `${entry.kind}-${Math.random().toString(36).slice(2, 8)}`;
+    await this.table.doc.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...keys.timeline(ticketId, entry.at, suffix), entry },
+      }),
+    );
+  }
+
+  async timeline(ticketId: string): Promise<TimelineEntry[]> {
+    const items = await queryPartition(this.table, keys.ticketPartition(ticketId), keys.timelinePrefix);
+    return items.map((item) => parseItem(TimelineItemSchema, item, `timeline of ${ticketId}`).entry);
+  }
+}
+
+export function eventEntry(decision: Decision, event: TicketEvent, at: string): TimelineEntry {
+  return {
+    at,
+    kind: "event",
+    type: event.type,
+    summary: describeEvent(event),
+    data: {
+      eventId: event.id,
+      outcome: decision.outcome,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+    },
+  };
+}
+
+function describeEvent(event: TicketEvent): string {
+  switch (event.type) {
+    case "client-new":
+      return `new request from ${event.from.address}: ${event.subject}`;
+    case "client-reply":
+      return `client replied (${event.intent})`;
+    case "timer":
+      return `timer ${event.name} fired`;
+    case "escalate":
+      return `escalated to ${event.escalatedTo}`;
+    case "feedback":
+      return `feedback ${event.rating}/5`;
+    default:
+      return "actor" in event && event.actor ? `${event.type} by ${event.actor.address}` : event.type;
+  }
+}

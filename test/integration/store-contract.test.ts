@@ -1,0 +1,242 @@
+/**
+ * One contract, two adapters: every storage port behaves the same on DynamoDB Local and in memory,
+ * so fast application tests on the memory adapters mean what they say on the table.
+ */
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { ConflictError, type Stores } from "../../functions/app/ports";
+import { decide, parseEvent, policySettings, type TicketEventInput } from "../../functions/core";
+import { dynamoStores } from "../../functions/store";
+import { memoryStores } from "../../functions/store/memory";
+import { tableDefinition } from "../../functions/store/table";
+import { credentials, useHarness } from "./harness";
+
+const local = useHarness();
+let tables = 0;
+
+async function dynamo(): Promise<Stores> {
+  const client = new DynamoDBClient({ endpoint: local().dynamo.endpoint, region: "local", credentials });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  tables += 1;
+  const table = `contract-${process.pid}-${tables}`;
+  await client.send(new CreateTableCommand(tableDefinition(table)));
+  return dynamoStores(doc, table);
+}
+
+const settings = policySettings();
+const opened = "2026-11-23T09:00:00Z";
+
+function newRequest(ticketId: string, id = "mail-1") {
+  const input: TicketEventInput = {
+    type: "client-new",
+    id,
+    ticketId,
+    from: { address: "Ana@Cliente.example", name: "Ana" },
+    subject: "La impresora no imprime",
+    text: "Desde ayer no imprime.",
+    locale: "es",
+    calendar: { timeZone: "Europe/Madrid" },
+  };
+  const event = parseEvent(input);
+  return { event, decision: decide(undefined, event, opened, settings) };
+}
+
+const adapters: [string, () => Promise<Stores>][] = [
+  ["memory", async () => memoryStores()],
+  ["DynamoDB Local", dynamo],
+];
+
+describe.each(adapters)("the storage ports on %s", (_name, make) => {
+  it("tickets: codes never repeat; a commit is version-checked; what is read back is what was written", async () => {
+    const s = await make();
+    const ids = [await s.tickets.nextTicketId(), await s.tickets.nextTicketId()];
+    expect(ids).toEqual(["T-1001", "T-1002"]);
+    const { event, decision } = newRequest("T-1001");
+    await s.tickets.commit(undefined, decision, event, new Date(opened));
+    const ticket = await s.tickets.load("T-1001");
+    expect(ticket).toEqual(decision.ticket);
+    expect(await s.tickets.load("T-9999")).toBeUndefined();
+    // A second writer that read nothing (or an older version) loses.
+    await expect(s.tickets.commit(undefined, decision, event, new Date(opened))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    const diagnosis = parseEvent({
+      type: "diagnosis",
+      id: "d1",
+      ticketId: "T-1001",
+      actor: "lucia@aviso.test",
+      text: "The driver was replaced by the update.",
+    });
+    const next = decide(ticket, diagnosis, "2026-11-23T10:00:00Z", settings);
+    await s.tickets.commit(ticket, next, diagnosis, new Date("2026-11-23T10:00:00Z"));
+    await expect(
+      s.tickets.commit(ticket, next, diagnosis, new Date("2026-11-23T10:00:01Z")),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect((await s.tickets.load("T-1001"))?.diagnosis?.text).toBe("The driver was replaced by the update.");
+    const timeline = await s.tickets.timeline("T-1001");
+    expect(timeline.map((e) => [e.kind, e.type])).toEqual([
+      ["event", "client-new"],
+      ["event", "diagnosis"],
+    ]);
+    await s.tickets.addTimeline("T-1001", {
+      at: "2026-11-23T11:00:00.000Z",
+      kind: "mail-in",
+      type: "x",
+      summary: "y",
+    });
+    expect((await s.tickets.timeline("T-1001")).at(-1)).toMatchObject({ kind: "mail-in", summary: "y" });
+  });
+
+  it("outbox: committed effects are pending in order; a claim is taken once, expires after its lease, and is released or completed", async () => {
+    const s = await make();
+    const { event, decision } = newRequest("T-1001");
+    await s.tickets.commit(undefined, decision, event, new Date(opened));
+    const ids = decision.effects.map((e) => e.id);
+    expect(ids.length).toBeGreaterThan(1);
+    const pending = await s.outbox.pending();
+    expect(pending.map((i) => i.effect.id)).toEqual(ids);
+    expect(pending.every((i) => i.status === "pending" && i.ticketId === "T-1001")).toBe(true);
+    expect(await s.outbox.pending(new Date(opened))).toEqual([]);
+    const [first = "", second = "", ...rest] = ids;
+    const t0 = new Date("2026-11-23T09:00:05Z");
+    expect(await s.outbox.claim("T-1001", first, t0)).toBe("fresh");
+    expect(await s.outbox.claim("T-1001", first, t0)).toBe(false);
+    expect(await s.outbox.claim("T-1001", first, new Date(t0.getTime() + 301_000))).toBe("expired");
+    await s.outbox.release("T-1001", first, "SES throttled");
+    expect(await s.outbox.item("T-1001", first)).toMatchObject({
+      status: "pending",
+      lastError: "SES throttled",
+      attempts: 1,
+    });
+    await expect(s.outbox.release("T-1001", first, "again")).rejects.toThrow();
+    // All or none: one of them is taken already.
+    expect(await s.outbox.claim("T-1001", second, t0)).toBe("fresh");
+    expect(await s.outbox.claimAll("T-1001", [first, second], t0)).toBe(false);
+    expect((await s.outbox.item("T-1001", first))?.status).toBe("pending");
+    expect(await s.outbox.claimAll("T-1001", [first, ...rest], t0)).toBe(true);
+    await s.outbox.complete("T-1001", second, { outcome: "sent", messageId: "<m2@ses>" }, t0);
+    await s.outbox.completeAll(
+      "T-1001",
+      [first, ...rest].map((effectId) => ({
+        effectId,
+        result: { outcome: "timer-set", timer: "eod", at: opened },
+      })),
+      t0,
+    );
+    const done = await s.outbox.list("T-1001");
+    expect(done.every((i) => i.status === "done")).toBe(true);
+    expect(done.find((i) => i.effect.id === second)?.result).toEqual({
+      outcome: "sent",
+      messageId: "<m2@ses>",
+    });
+    expect(await s.outbox.pending()).toEqual([]);
+  });
+
+  it("mail ledger: a message id is claimed once, whatever its case or brackets; threads append once", async () => {
+    const s = await make();
+    const now = new Date(opened);
+    expect(await s.mail.claimMessage("<Abc@Mail.example>", "T-1001", now)).toBe(true);
+    expect(await s.mail.claimMessage("abc@mail.example", "T-1002", now)).toBe(false);
+    expect(await s.mail.lookupMessage("ABC@mail.example")).toBe("T-1001");
+    expect(await s.mail.lookupMessage("<nobody@x>")).toBeUndefined();
+    await s.mail.indexMessage("<ours@ses>", "T-1001", now);
+    expect(await s.mail.lookupMessage("<ours@ses>")).toBe("T-1001");
+    expect(await s.mail.thread("T-1001")).toEqual([]);
+    await s.mail.appendThread("T-1001", "<abc@mail.example>");
+    await s.mail.appendThread("T-1001", "<ours@ses>", new Date("2026-11-23T09:01:00Z"));
+    await s.mail.appendThread("T-1001", "<ours@ses>", new Date("2026-11-23T10:00:00Z"));
+    expect(await s.mail.thread("T-1001")).toEqual(["<abc@mail.example>", "<ours@ses>"]);
+    expect(await s.mail.lastClientMailSent("T-1001")).toBe("2026-11-23T09:01:00.000Z");
+    expect(await s.mail.sentMessageId("T-1001", "e#1")).toBeUndefined();
+    await s.mail.recordSent("T-1001", "e#1", "<ours@ses>", now);
+    expect(await s.mail.sentMessageId("T-1001", "e#1")).toBe("<ours@ses>");
+  });
+
+  it("throttle: fixed windows count, flags are case-insensitive, and one read tells the mailing state", async () => {
+    const s = await make();
+    const at = new Date("2026-11-23T08:15:00Z");
+    expect(await s.throttle.countInWindow("in#ana@x", 600, at)).toBe(1);
+    expect(await s.throttle.countInWindow("in#ana@x", 600, new Date("2026-11-23T08:19:59Z"))).toBe(2);
+    expect(await s.throttle.countInWindow("in#ana@x", 600, new Date("2026-11-23T08:20:00Z"))).toBe(1);
+    expect(await s.throttle.peekWindow("in#ana@x", 600, at)).toBe(2);
+    expect(await s.throttle.peekWindow("in#nobody@x", 600, at)).toBe(0);
+    await s.throttle.flagAddress("Bounce@X.example", "hard bounce", at);
+    expect(await s.throttle.isFlagged("bounce@x.example")).toBe("hard bounce");
+    expect(await s.throttle.isFlagged("other@x.example")).toBeUndefined();
+    await s.throttle.recordMailSent(
+      ["Ana@X.example", "ana@x.example"],
+      true,
+      600,
+      new Date("2026-11-23T08:19:50Z"),
+    );
+    await s.mail.appendThread("T-7", "<m@x>");
+    const state = await s.throttle.mailingState(
+      ["ana@x.example", "BOUNCE@x.example"],
+      600,
+      new Date("2026-11-23T08:19:59Z"),
+      "T-7",
+    );
+    expect(state.sent.get("ana@x.example")).toBe(1);
+    expect(state.sent.get("bounce@x.example")).toBe(0);
+    expect(state.flagged.get("bounce@x.example")).toBe("hard bounce");
+    expect(state.sentToAll).toBe(1);
+    expect(state.thread).toEqual(["<m@x>"]);
+    expect(await s.throttle.lastMailedAt("ana@x.example", 600, new Date("2026-11-23T08:22:00Z"))).toBe(
+      "2026-11-23T08:19:50.000Z",
+    );
+    expect(
+      await s.throttle.lastMailedAt("ana@x.example", 600, new Date("2026-11-23T08:45:00Z")),
+    ).toBeUndefined();
+  });
+
+  it("quarantine, feedback and reports keep what they are given; a report is claimed once", async () => {
+    const s = await make();
+    await s.quarantine.quarantine({
+      at: "2026-11-23T09:00:00.000Z",
+      id: "abc",
+      kind: "bulk",
+      reason: "List-Unsubscribe",
+      rawRef: "memory://abc",
+      from: "news@x",
+    });
+    expect(await s.quarantine.quarantined()).toEqual([
+      {
+        at: "2026-11-23T09:00:00.000Z",
+        id: "abc",
+        kind: "bulk",
+        reason: "List-Unsubscribe",
+        rawRef: "memory://abc",
+        from: "news@x",
+      },
+    ]);
+    await s.feedback.recordFeedback("T-1001", { rating: 2, comment: "lento" }, new Date(opened));
+    expect(await s.feedback.feedback()).toEqual([
+      { ticketId: "T-1001", rating: 2, comment: "lento", at: "2026-11-23T09:00:00.000Z" },
+    ]);
+    const { event, decision } = newRequest("T-1001");
+    await s.tickets.commit(undefined, decision, event, new Date(opened));
+    await s.mail.appendThread("T-1001", "<ours@ses>", new Date("2026-11-23T09:01:00Z"));
+    expect(await s.reports.ticketsWithLastSent()).toEqual([
+      { ticket: decision.ticket, lastSentAt: "2026-11-23T09:01:00.000Z" },
+    ]);
+    expect(await s.reports.claimReport("weekly#2026-11-23", new Date(opened))).toBe(true);
+    expect(await s.reports.claimReport("weekly#2026-11-23", new Date(opened))).toBe(false);
+  });
+});
+
+describe("items read back are parsed", () => {
+  it("a malformed ticket item fails where it is read, naming it", async () => {
+    const client = new DynamoDBClient({ endpoint: local().dynamo.endpoint, region: "local", credentials });
+    const doc = DynamoDBDocumentClient.from(client);
+    tables += 1;
+    const table = `contract-${process.pid}-${tables}`;
+    await client.send(new CreateTableCommand(tableDefinition(table)));
+    await doc.send(
+      new PutCommand({ TableName: table, Item: { PK: "TICKET#T-1001", SK: "META", ticket: { id: 7 } } }),
+    );
+    await expect(dynamoStores(doc, table).tickets.load("T-1001")).rejects.toThrow(
+      /stored ticket T-1001 is malformed/,
+    );
+  });
+});
