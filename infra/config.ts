@@ -1,6 +1,9 @@
 import * as z from "zod";
 import { AvisoConfigSchema } from "../functions/config";
 
+/** The holiday years when the configuration names none (the span the stack has used since 2026). */
+export const DEFAULT_HOLIDAY_YEARS = { first: 2025, last: 2036 };
+
 /** Everything ops set for a deployment: the app configuration plus where it lives. */
 export const DeployConfigSchema = AvisoConfigSchema.omit({
   tokenSecret: true,
@@ -24,6 +27,20 @@ export const DeployConfigSchema = AvisoConfigSchema.omit({
   alarmEmail: z.email().optional(),
   /** Days raw mail is kept. */
   rawMailRetentionDays: z.number().int().min(30).max(3650).default(400),
+  /**
+   * The years whose public holidays the functions know. The synth writes the default calendar's
+   * country holidays out as dates for these years (the functions carry no holiday data), and takes
+   * the years from here, never from today's date, so the same configuration always synthesizes the
+   * same template. After `last`, only `holidays.dates` listed by hand are closed: move the range
+   * forward, and deploy, before then.
+   */
+  holidayYears: z
+    .object({ first: z.number().int().min(2000).max(2200), last: z.number().int().min(2000).max(2200) })
+    .refine((years) => years.last >= years.first && years.last - years.first <= 50, {
+      message: "must be from first to 50 years after it",
+      path: ["last"],
+    })
+    .default(DEFAULT_HOLIDAY_YEARS),
 });
 
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
