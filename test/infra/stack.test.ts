@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/app";
 import { deployConfig } from "../../infra/config";
 import { buildTemplates } from "../../tools/build-templates";
+import { synthWithNag } from "./nag";
 
 const aviso = {
   domain: "support.example.com",
@@ -188,9 +189,15 @@ describe("the stack", () => {
 
 describe("cdk-nag", () => {
   it("fails the synth on a finding nobody acknowledged (so a clean synth means something)", () => {
-    const { app, stack } = buildApp({ aviso, stackName: "AvisoNagProbe" });
+    const { app, stack } = buildApp({ aviso, stackName: "AvisoNagProbe", "aws:cdk:bundling-stacks": [] });
     new s3.Bucket(stack, "CarelessBucket");
-    expect(() => app.synth()).toThrow();
+    const { failed, findings } = synthWithNag(app);
+    expect(failed).toBe(true);
+    // Exactly the careless bucket's two findings: no access logs, no SSL-only policy.
+    expect(findings).toEqual([
+      { rule: "AwsSolutions-S1", severity: "error", path: "AvisoNagProbe/CarelessBucket/Resource" },
+      { rule: "AwsSolutions-S10", severity: "error", path: "AvisoNagProbe/CarelessBucket/Resource" },
+    ]);
   }, 180_000);
 });
 
@@ -204,5 +211,8 @@ describe("deployment configuration", () => {
       /aviso\.supportAddress/,
     );
     expect(() => deployConfig('{"domain": ')).toThrow(/not valid JSON/);
+    expect(() => deployConfig({ ...aviso, holidayYears: { first: 2030, last: 2029 } })).toThrow(
+      /aviso\.holidayYears\.last/,
+    );
   });
 });

@@ -1,0 +1,81 @@
+import { join } from "node:path";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import type { Data } from "./data";
+import { acknowledge } from "./nag";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+/**
+ * One aviso Lambda function: a handler of functions/handlers/aws, bundled to ESM with the SDK left out,
+ * arm64, nodejs22.x, traced, with its own log group, reading and writing the table and reading the
+ * signing secret. The stack adds the environment all functions share once every part exists.
+ */
+export function handlerFunction(
+  scope: Construct,
+  id: string,
+  data: Data,
+  entry: string,
+  extra: Partial<nodejs.NodejsFunctionProps> = {},
+): nodejs.NodejsFunction {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const f = new nodejs.NodejsFunction(scope, id, {
+    entry: join(ROOT, "functions/handlers/aws", entry),
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+    logGroup,
+    tracing: lambda.Tracing.ACTIVE,
+    projectRoot: ROOT,
+    depsLockFilePath: join(ROOT, "package-lock.json"),
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      minify: true,
+      sourceMap: true,
+      target: "node22",
+      mainFields: ["module", "main"],
+      externalModules: ["@aws-sdk/*"],
+      // CommonJS packages bundled into ESM still call require() for Node built-ins.
+      banner:
+        "import { createRequire as __avisoRequire } from 'node:module'; const require = __avisoRequire(import.meta.url);",
+      forceDockerBundling: false,
+    },
+    ...extra,
+  });
+  data.grantHandler(f);
+  acknowledge(
+    f,
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    "The narrow managed policy that lets the function write its own logs.",
+  );
+  acknowledge(
+    f,
+    "AwsSolutions-IAM5[Resource::*]",
+    "X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords) has no resource-level permissions; nor has dynamodb:ListStreams, which the outbox's stream trigger needs.",
+  );
+  acknowledge(
+    f,
+    "AwsSolutions-L1",
+    "aviso targets nodejs22.x, the runtime it is built and tested for; moving to a newer runtime is a tested upgrade, not a default.",
+  );
+  return f;
+}
+
+/** A dead-letter queue: encrypted, SSL-only, kept two weeks. */
+export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  acknowledge(queue, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue.");
+  return queue;
+}

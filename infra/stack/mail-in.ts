@@ -1,0 +1,159 @@
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as route53 from "aws-cdk-lib/aws-route53";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as ses from "aws-cdk-lib/aws-ses";
+import * as sesActions from "aws-cdk-lib/aws-ses-actions";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import * as cr from "aws-cdk-lib/custom-resources";
+import { Construct } from "constructs";
+import type { DeployConfig } from "../config";
+import type { Data } from "./data";
+import { deadLetterQueue, handlerFunction } from "./handler";
+import { acknowledge, wildcardResource } from "./nag";
+
+/** Where SES keeps each received mail in the raw-mail bucket. */
+export const RAW_PREFIX = "inbound/";
+
+export interface MailInProps {
+  data: Data;
+  config: DeployConfig;
+  /** The outbox's configuration set, which the domain's identity sends through. */
+  configurationSet: ses.IConfigurationSet;
+}
+
+/**
+ * Mail in (DESIGN §2): the domain's SES identity (DKIM, and MX when the zone is given), a receipt rule
+ * that keeps the raw mail in an encrypted, versioned bucket first and then hands the receipt to the
+ * inbound function, which only reads what SES wrote.
+ */
+export class MailIn extends Construct {
+  readonly rawMail: s3.Bucket;
+  readonly function: nodejs.NodejsFunction;
+  readonly deadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: MailInProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+
+    const accessLogs = new s3.Bucket(this, "AccessLogs", {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // No access logs of its own: cdk-nag (S1) knows it as the raw-mail bucket's log target.
+    this.rawMail = new s3.Bucket(this, "RawMail", {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: "raw-mail/",
+      lifecycleRules: [
+        {
+          expiration: Duration.days(config.rawMailRetentionDays),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const zone = config.hostedZone
+      ? route53.PublicHostedZone.fromHostedZoneAttributes(this, "Zone", {
+          hostedZoneId: config.hostedZone.id,
+          zoneName: config.hostedZone.name,
+        })
+      : undefined;
+    new ses.EmailIdentity(this, "Identity", {
+      identity: zone ? ses.Identity.publicHostedZone(zone) : ses.Identity.domain(config.domain),
+      configurationSet: props.configurationSet,
+      dkimSigning: true,
+    });
+    if (zone) {
+      new route53.MxRecord(this, "Mx", {
+        zone,
+        recordName: config.domain,
+        values: [{ priority: 10, hostName: `inbound-smtp.${stack.region}.amazonaws.com` }],
+      });
+    }
+
+    this.deadLetters = deadLetterQueue(this, "DeadLetters");
+    this.function = handlerFunction(this, "Function", props.data, "inbound-email.ts", {
+      deadLetterQueue: this.deadLetters,
+      retryAttempts: 2,
+    });
+    this.rawMail.grantRead(this.function, `${RAW_PREFIX}*`);
+    for (const action of ["s3:GetObject*", "s3:GetBucket*", "s3:List*"]) {
+      acknowledge(
+        this.function,
+        `AwsSolutions-IAM5[Action::${action}]`,
+        "CDK's read grant on the raw-mail bucket, limited to the inbound/ prefix.",
+      );
+    }
+    acknowledge(
+      this.function,
+      wildcardResource(this.function, this.rawMail.arnForObjects(`${RAW_PREFIX}*`)),
+      "Raw mail arrives under one key per message, all under inbound/.",
+    );
+
+    // SES keeps the raw mail in S3, then hands the receipt to the inbound function.
+    const ruleSet = config.existingReceiptRuleSet
+      ? ses.ReceiptRuleSet.fromReceiptRuleSetName(this, "RuleSet", config.existingReceiptRuleSet)
+      : new ses.ReceiptRuleSet(this, "RuleSet", { receiptRuleSetName: `${stack.stackName}-inbound` });
+    const rule = ruleSet.addRule("Support", {
+      recipients: [config.domain],
+      scanEnabled: true,
+      tlsPolicy: ses.TlsPolicy.REQUIRE,
+      actions: [
+        new sesActions.S3({ bucket: this.rawMail, objectKeyPrefix: RAW_PREFIX }),
+        new sesActions.Lambda({
+          function: this.function,
+          invocationType: sesActions.LambdaInvocationType.EVENT,
+        }),
+      ],
+    });
+    if (config.activateReceiptRuleSet && !config.existingReceiptRuleSet) {
+      this.activate(ruleSet.receiptRuleSetName, rule);
+    }
+  }
+
+  /** Makes aviso's rule set the active one (only one per region can be), and inactive again on delete. */
+  private activate(ruleSetName: string, rule: ses.ReceiptRule): void {
+    const stack = Stack.of(this);
+    const activate = new cr.AwsCustomResource(this, "ActivateRuleSet", {
+      onCreate: {
+        service: "SES",
+        action: "setActiveReceiptRuleSet",
+        parameters: { RuleSetName: ruleSetName },
+        physicalResourceId: cr.PhysicalResourceId.of(`${stack.stackName}-active-rule-set`),
+      },
+      onDelete: { service: "SES", action: "setActiveReceiptRuleSet", parameters: {} },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ["ses:SetActiveReceiptRuleSet"], resources: ["*"] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    activate.node.addDependency(rule);
+    acknowledge(
+      activate,
+      "AwsSolutions-IAM5[Resource::*]",
+      "ses:SetActiveReceiptRuleSet does not support resource-level permissions.",
+    );
+    // CDK's custom-resource provider: one function per stack, made by the first AwsCustomResource.
+    const provider = stack.node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, "")}`,
+    );
+    if (provider) {
+      acknowledge(
+        provider,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "CDK's custom-resource provider writes its own logs with the narrow managed policy.",
+      );
+    }
+  }
+}

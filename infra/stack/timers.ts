@@ -1,0 +1,99 @@
+import { ArnFormat, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { Data } from "./data";
+import { deadLetterQueue, handlerFunction } from "./handler";
+import { acknowledge, wildcardResource } from "./nag";
+
+/**
+ * Per-ticket timers (DESIGN §2): one-time EventBridge Scheduler schedules in aviso's own group, which
+ * the outbox creates and deletes, invoking the timers function through a role only Scheduler can
+ * assume; work Scheduler cannot deliver goes to a dead-letter queue. Also the lead's weekly report.
+ */
+export class Timers extends Construct {
+  readonly scheduleGroup: scheduler.CfnScheduleGroup;
+  readonly groupName: string;
+  readonly role: iam.Role;
+  readonly deadLetters: sqs.Queue;
+  readonly function: nodejs.NodejsFunction;
+  /** The timers function's ARN built from its name, so that every function (itself too) can hold it. */
+  readonly functionArn: string;
+
+  constructor(scope: Construct, id: string, props: { data: Data }) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.groupName = `${stack.stackName}-timers`;
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, "ScheduleGroup", { name: this.groupName });
+    this.role = new iam.Role(this, "SchedulerRole", {
+      assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+      }),
+      description: "EventBridge Scheduler invokes the aviso timers function",
+    });
+    this.deadLetters = deadLetterQueue(this, "DeadLetters");
+    this.deadLetters.grantSendMessages(this.role);
+
+    const functionName = `${stack.stackName}-timers`;
+    this.function = handlerFunction(this, "Function", props.data, "timers.ts", { functionName });
+    this.functionArn = stack.formatArn({
+      service: "lambda",
+      resource: "function",
+      resourceName: functionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.grantInvokeByScheduler(
+      this.function,
+      "CDK's invoke grant covers the function's versions and aliases.",
+    );
+  }
+
+  /** Lets `grantee` create, update and delete the schedules of aviso's group, handing them the Scheduler role. */
+  grantManageSchedules(grantee: lambda.Function): void {
+    const schedules = Stack.of(this).formatArn({
+      service: "scheduler",
+      resource: "schedule",
+      resourceName: `${this.groupName}/*`,
+    });
+    grantee.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+        resources: [schedules],
+      }),
+    );
+    this.role.grantPassRole(grantee.grantPrincipal);
+    acknowledge(
+      grantee,
+      wildcardResource(grantee, schedules),
+      "One schedule per ticket timer, named at run time, all inside aviso's own schedule group.",
+    );
+  }
+
+  /** The support lead's weekly report: Monday 09:00 in the lead's time zone, invoking `target`. */
+  addWeeklyReport(target: lambda.Function, timeZone: string): void {
+    new scheduler.CfnSchedule(this, "WeeklyReport", {
+      description: "aviso: the support lead's weekly report",
+      scheduleExpression: "cron(0 9 ? * MON *)",
+      scheduleExpressionTimezone: timeZone,
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: target.functionArn,
+        roleArn: this.role.roleArn,
+        input: JSON.stringify({ aviso: "weekly-report" }),
+        retryPolicy: { maximumRetryAttempts: 3 },
+      },
+    });
+    this.grantInvokeByScheduler(
+      target,
+      "CDK's invoke grant covers the ticket-events function's versions and aliases (the weekly report).",
+    );
+  }
+
+  private grantInvokeByScheduler(target: lambda.Function, reason: string): void {
+    target.grantInvoke(this.role);
+    acknowledge(this.role, wildcardResource(this.role, `${target.functionArn}:*`), reason);
+  }
+}
