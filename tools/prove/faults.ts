@@ -66,7 +66,7 @@ async function clientMessages(
     if (!ticketId) continue;
     const normalise = (effectId: string) =>
       `${index}:${effectId.replaceAll(ticketId, "T").replaceAll(tag, "")}`;
-    for (const item of await world.store.outbox(ticketId)) {
+    for (const item of await world.stores.outbox.list(ticketId)) {
       if (item.effect.kind !== "send-client") continue;
       const key = normalise(item.effect.id);
       if (wasSent(item)) committed.add(key);

@@ -6,7 +6,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock, Logger } from "../../functions/app/apply";
 import { type InboundOutcome, receiveMail } from "../../functions/app/inbound";
 import { loadConfig } from "../../functions/config";
-import { Store, tableDefinition } from "../../functions/store/store";
+import { dynamoStores } from "../../functions/store";
+import { tableDefinition } from "../../functions/store/table";
 import { CORPUS, corpusRows } from "../../test/support/corpus";
 import { prng, type Random } from "../simulation/scenarios";
 
@@ -204,11 +205,11 @@ export async function runFuzzer(options: {
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const table = `aviso-fuzz-${process.pid}-${Date.now()}`;
   await client.send(new CreateTableCommand(tableDefinition(table)));
-  const store = new Store(doc, table);
+  const stores = dynamoStores(doc, table);
   const kept = new Map<string, string>();
   const digest = (raw: Buffer) => createHash("sha256").update(raw).digest("hex");
   const deps = {
-    store,
+    ...stores,
     config: loadConfig({
       supportAddress: "soporte@aviso.test",
       technicians: [{ address: "lucia@aviso.test" }],
@@ -291,7 +292,7 @@ export async function runFuzzer(options: {
   );
   report.mailsPerSecond = Math.round(options.mails / ((performance.now() - started) / 1000));
   report.slowestMs = Math.round(report.slowestMs);
-  const entries = await store.quarantined();
+  const entries = await stores.quarantine.quarantined();
   report.quarantineEntriesMissing = Math.max(0, report.quarantined - entries.length);
   return report;
 }

@@ -113,8 +113,8 @@ export async function runLoad(
   // What happened to each mail whose acknowledgement never showed: said, not guessed.
   for (const address of acceptedAt.keys()) {
     if (ackedAt.has(address) || examples.length >= 5) continue;
-    const ticketId = await runtime.store.lookupMessage(`<${address}>`);
-    const outbox = ticketId ? await runtime.store.outbox(ticketId) : [];
+    const ticketId = await runtime.stores.mail.lookupMessage(`<${address}>`);
+    const outbox = ticketId ? await runtime.stores.outbox.list(ticketId) : [];
     const ack = outbox.find((item) => item.effect.kind === "send-client");
     examples.push(
       `no acknowledgement seen for ${address} 30 s after the last mail was accepted: ticket ${ticketId ?? "none"}, acknowledgement ${ack ? `${ack.status} (created ${ack.createdAt}, claimed ${ack.claimedAt ?? "never"}, checked ${new Date().toISOString()})` : "not decided"}`,

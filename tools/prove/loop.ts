@@ -6,11 +6,13 @@ import type { Clock, Logger } from "../../functions/app/apply";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
 import { type OutboxDeps, performOutboxItem, type TimerScheduler } from "../../functions/app/outbox";
+import type { Stores } from "../../functions/app/ports";
 import { loadConfig } from "../../functions/config";
 import type { TimerName } from "../../functions/core";
 import { makeSesEventsHandler } from "../../functions/handlers/ses-events";
 import { makeTimersHandler } from "../../functions/handlers/timers";
-import { Store, tableDefinition } from "../../functions/store/store";
+import { dynamoStores } from "../../functions/store";
+import { tableDefinition } from "../../functions/store/table";
 import { type StoredMail, storedMail } from "../../infra/local/ses-local";
 import { rawMail as raw } from "./world";
 
@@ -68,8 +70,8 @@ async function world(endpoints: { dynamo: string; ses: string }) {
   await client.send(new CreateTableCommand(tableDefinition(table)));
   const clock = new ManualClock(DAY_START);
   const timers = new DueTimers();
-  const deps: OutboxDeps & { rawMail: { put(id: string): Promise<string> } } = {
-    store: new Store(doc, table),
+  const deps: OutboxDeps & Stores & { rawMail: { put(id: string): Promise<string> } } = {
+    ...dynamoStores(doc, table),
     config: loadConfig({
       supportAddress: "soporte@aviso.test",
       technicians: [{ address: TECHNICIAN, name: "Lucía" }],
@@ -87,7 +89,7 @@ async function world(endpoints: { dynamo: string; ses: string }) {
   };
   const drain = async () => {
     for (let round = 0; round < 20; round++) {
-      const pending = await deps.store.pendingOutbox();
+      const pending = await deps.outbox.pending();
       if (pending.length === 0) return;
       for (const item of pending) await performOutboxItem(deps, item);
     }
@@ -217,7 +219,7 @@ async function bounceStorm(endpoints: { dynamo: string; ses: string }) {
         },
       },
     });
-  const flagged = Boolean(await w.deps.store.isFlagged(address));
+  const flagged = Boolean(await w.deps.throttle.isFlagged(address));
   await w.drain();
   const before = (await storedMail(endpoints.ses)).filter((m) =>
     m.destination.to.some((t) => t.includes(address)),
@@ -292,7 +294,7 @@ async function spoofing(endpoints: { dynamo: string; ses: string }) {
   for (const attempt of attempts) {
     w.clock.at += 60_000;
     await receiveMail(w.deps, attempt);
-    if ((await w.deps.store.loadTicket(ticketId))?.diagnosis) accepted += 1;
+    if ((await w.deps.tickets.load(ticketId))?.diagnosis) accepted += 1;
   }
   // The genuine command (SPF and DKIM pass) is taken: the check above could have failed.
   w.clock.at += 60_000;
@@ -300,7 +302,7 @@ async function spoofing(endpoints: { dynamo: string; ses: string }) {
     w.deps,
     command(`Lucía <${TECHNICIAN}>`, "spf=pass smtp.mailfrom=aviso.test; dkim=pass header.d=aviso.test", 6),
   );
-  const genuineAccepted = Boolean((await w.deps.store.loadTicket(ticketId))?.diagnosis);
+  const genuineAccepted = Boolean((await w.deps.tickets.load(ticketId))?.diagnosis);
   return { attempts: attempts.length, accepted, genuineAccepted };
 }
 

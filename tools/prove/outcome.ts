@@ -1,9 +1,7 @@
-import type { OutboxItem } from "../../functions/store/store";
+import { isSent } from "../../functions/app/effect-result";
+import type { OutboxItem } from "../../functions/app/ports";
 
-/**
- * Whether the outbox recorded an effect as sent. The one place the proof tools read an effect's
- * result: when results become typed, this reads the field instead of the text, and nothing else moves.
- */
+/** Whether the outbox recorded an effect as sent: the one place the proof tools read an effect's result. */
 export function wasSent(item: Pick<OutboxItem, "result">): boolean {
-  return item.result?.startsWith("sent") ?? false;
+  return isSent(item.result);
 }

@@ -8,9 +8,14 @@ import {
   performTicketEffects,
   type TimerScheduler,
 } from "../../functions/app/outbox";
+import {
+  OUTBOX_LEASE_SECONDS,
+  type OutboxRepository,
+  type Stores,
+  type TicketRepository,
+} from "../../functions/app/ports";
 import type { TicketEventInput, TimerName } from "../../functions/core";
 import { makeTimersHandler } from "../../functions/handlers/timers";
-import { OUTBOX_LEASE_SECONDS, type Store } from "../../functions/store/store";
 import type { ScriptedEvent, TicketScript } from "../simulation/engine";
 import { DEFAULT_START } from "../simulation/report";
 import type { Random } from "../simulation/scenarios";
@@ -111,11 +116,12 @@ export async function playTicket(world: World, script: TicketScript, options: Pl
   const { index, dice, tag, horizon, usage = emptyUsage() } = options;
   const clock = new TicketClock(script.events[0]?.at ?? DEFAULT_START);
   let crashed = false;
-  const store = Object.create(world.store) as Store;
-  store.commit = async (...args: Parameters<Store["commit"]>) => {
+  const real = world.stores;
+  const tickets: TicketRepository = Object.create(real.tickets);
+  tickets.commit = async (...args: Parameters<TicketRepository["commit"]>) => {
     const fault = dice.pick(["crash before commit", "crash after commit"] as const);
     if (fault === "crash before commit") throw new Crash(fault);
-    await world.store.commit(...args);
+    await real.tickets.commit(...args);
     if (args[1].effects.length > 0) usage["commits with effects"] += 1;
     if (fault === "crash after commit") throw new Crash(fault);
   };
@@ -126,14 +132,15 @@ export async function playTicket(world: World, script: TicketScript, options: Pl
     }
     return claim;
   };
-  store.claimOutboxItems = async (...args: Parameters<Store["claimOutboxItems"]>) =>
-    mayCrashAfterClaim(await world.store.claimOutboxItems(...args));
-  store.claimOutboxItem = async (...args: Parameters<Store["claimOutboxItem"]>) =>
-    mayCrashAfterClaim(await world.store.claimOutboxItem(...args));
+  const outbox: OutboxRepository = Object.create(real.outbox);
+  outbox.claimAll = async (...args: Parameters<OutboxRepository["claimAll"]>) =>
+    mayCrashAfterClaim(await real.outbox.claimAll(...args));
+  outbox.claim = async (...args: Parameters<OutboxRepository["claim"]>) =>
+    mayCrashAfterClaim(await real.outbox.claim(...args));
   // A process that died writes nothing more: no hand-back of the claim.
-  store.releaseOutboxItem = async (...args: Parameters<Store["releaseOutboxItem"]>) => {
+  outbox.release = async (...args: Parameters<OutboxRepository["release"]>) => {
     if (crashed) throw new Crash("process is dead");
-    return world.store.releaseOutboxItem(...args);
+    return real.outbox.release(...args);
   };
   const mailer: Mailer = {
     send: async (input) => {
@@ -153,8 +160,10 @@ export async function playTicket(world: World, script: TicketScript, options: Pl
     },
   };
   const timers = new RecordingTimers(() => dice.pick(["Scheduler 5xx"] as const) !== undefined, usage);
-  const deps: OutboxDeps & { rawMail: { put(id: string): Promise<string> } } = {
-    store,
+  const deps: OutboxDeps & Stores & { rawMail: { put(id: string): Promise<string> } } = {
+    ...real,
+    tickets,
+    outbox,
     config: world.config,
     clock,
     log: quiet,
@@ -191,9 +200,9 @@ export async function playTicket(world: World, script: TicketScript, options: Pl
   const drain = async () => {
     if (!ticketId) return;
     for (let round = 0; round < 50; round++) {
-      const open = await world.store.openOutbox(ticketId);
+      const open = (await real.outbox.list(ticketId)).filter((item) => item.status !== "done");
       if (open.length === 0) return;
-      open.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.SK.localeCompare(b.SK));
+      open.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.effect.id.localeCompare(b.effect.id));
       for (const item of open.filter((i) => i.status === "sending")) {
         // Claimed by an attempt that died: the sweep takes it once the lease is over.
         sweepAt = Math.max(sweepAt, clock.at) + (OUTBOX_LEASE_SECONDS + 1) * 1000;

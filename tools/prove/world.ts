@@ -3,8 +3,10 @@ import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SesMailer } from "../../functions/adapters/ses";
 import type { Mailer } from "../../functions/app/outbox";
+import type { Stores } from "../../functions/app/ports";
 import { loadConfig } from "../../functions/config";
-import { Store, tableDefinition } from "../../functions/store/store";
+import { dynamoStores } from "../../functions/store";
+import { tableDefinition } from "../../functions/store/table";
 import { sesStoreLedger } from "../../infra/local/ses-local";
 
 /**
@@ -20,7 +22,7 @@ export interface LocalEndpoints {
 
 export interface World {
   name: string;
-  store: Store;
+  stores: Stores;
   mailer: Mailer;
   config: ReturnType<typeof loadConfig>;
   ledger: ReturnType<typeof sesStoreLedger>;
@@ -87,7 +89,7 @@ export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?:
   await client.send(new CreateTableCommand(tableDefinition(table)));
   return {
     name,
-    store: new Store(doc, table),
+    stores: dynamoStores(doc, table),
     mailer: new SesMailer(
       new SESv2Client({ endpoint: endpoints.ses, region: "eu-west-1", credentials, maxAttempts: 1 }),
       "eu-west-1",
