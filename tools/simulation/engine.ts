@@ -53,6 +53,16 @@ export interface TicketRun {
   horizon: number;
 }
 
+export interface EngineOptions {
+  /** The policy to run: the real one unless a test hands in a mutant. */
+  decide?: typeof decide;
+  /**
+   * Deliver also the firings of timers that were cancelled or re-armed, as a scheduler whose delete
+   * lost a race with the firing would: a policy must ignore them (DESIGN §2, timers).
+   */
+  staleTimers?: boolean;
+}
+
 /**
  * Runs one ticket through decide() on a virtual clock: scripted events, and the timers its own
  * effects set, delivered in time order to an in-memory scheduler and outbox (which dedupes by
@@ -62,10 +72,17 @@ export function runTicket(
   script: TicketScript,
   settings: PolicySettings,
   horizon: number,
-  decideFn: typeof decide = decide,
+  options: EngineOptions = {},
 ): TicketRun {
+  const decideFn = options.decide ?? decide;
   const run: TicketRun = { script, effects: [], duplicateEffects: [], delivered: [], horizon };
   const scheduler = new Map<TimerName, number>();
+  /** Firings of timers that moved on, still on their way (only with `staleTimers`). */
+  const stale: { name: TimerName; at: number }[] = [];
+  const moveOn = (name: TimerName, rearmedAt?: number) => {
+    const armed = scheduler.get(name);
+    if (options.staleTimers && armed !== undefined && armed !== rearmedAt) stale.push({ name, at: armed });
+  };
   const performed = new Set<string>();
   const duplicateTimers = new Set(script.duplicateTimers ?? []);
   let ticket: Ticket | undefined;
@@ -84,21 +101,30 @@ export function runTicket(
       }
       performed.add(effect.id);
       run.effects.push(logged);
-      if (effect.kind === "set-timer") scheduler.set(effect.name, Date.parse(effect.at));
-      if (effect.kind === "cancel-timer") scheduler.delete(effect.name);
+      if (effect.kind === "set-timer") {
+        moveOn(effect.name, Date.parse(effect.at));
+        scheduler.set(effect.name, Date.parse(effect.at));
+      }
+      if (effect.kind === "cancel-timer") {
+        moveOn(effect.name);
+        scheduler.delete(effect.name);
+      }
     }
   };
 
   for (let guard = 0; guard < 100_000; guard++) {
     const scripted = script.events[next];
-    let timer: { name: TimerName; at: number } | undefined;
+    let timer: { name: TimerName; at: number; stale?: number } | undefined;
     for (const [name, at] of scheduler) if (!timer || at < timer.at) timer = { name, at };
+    for (const [i, { name, at }] of stale.entries())
+      if (!timer || at < timer.at) timer = { name, at, stale: i };
     const scriptedAt = scripted ? scripted.at : Number.POSITIVE_INFINITY;
     const timerAt = timer ? timer.at : Number.POSITIVE_INFINITY;
     const at = Math.min(scriptedAt, timerAt);
     if (at > horizon || at === Number.POSITIVE_INFINITY) break;
     if (timer && timerAt <= scriptedAt) {
-      scheduler.delete(timer.name);
+      if (timer.stale === undefined) scheduler.delete(timer.name);
+      else stale.splice(timer.stale, 1);
       const event = {
         type: "timer" as const,
         id: `${script.ticketId}:${timer.name}:${iso(timer.at)}`,
