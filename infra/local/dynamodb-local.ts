@@ -1,8 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { assertPortFree, waitForPort } from "./ports";
 
@@ -36,13 +37,58 @@ export async function ensureDynamoDbLocal(cache = CACHE): Promise<string> {
   return emulator;
 }
 
+/** The launcher that keeps DynamoDB Local on 127.0.0.1 (LoopbackDynamoDbLocal.java), as Java source. */
+const LAUNCHER_SOURCE = join(import.meta.dirname, "LoopbackDynamoDbLocal.java");
+const LAUNCHER_CLASS = "LoopbackDynamoDbLocal";
+/** No browser origin matches it (.invalid is reserved): no page may read DynamoDB Local's answers. */
+const NO_BROWSER_ORIGIN = "https://no-browser.invalid";
+
+/**
+ * Compiles the loopback launcher once (javac, from a JDK) into the cache, and returns its folder;
+ * undefined when there is no javac. A folder per source version, moved in whole: two test workers
+ * compiling at once cannot leave half a class behind.
+ */
+export async function ensureLoopbackLauncher(emulator: string, cache = CACHE): Promise<string | undefined> {
+  const source = await readFile(LAUNCHER_SOURCE);
+  const dir = join(cache, `loopback-${createHash("sha256").update(source).digest("hex").slice(0, 12)}`);
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  // Compiled beside its final place: a rename within one file system.
+  await mkdir(cache, { recursive: true });
+  const work = await mkdtemp(join(cache, "loopback-tmp-"));
+  const classpath = ["DynamoDBLocal.jar", join("DynamoDBLocal_lib", "*")]
+    .map((p) => join(emulator, p))
+    .join(delimiter);
+  try {
+    // For the Java that runs DynamoDB Local (11 or later), whatever the JDK's own version.
+    await run("javac", ["--release", "11", "-cp", classpath, "-d", work, LAUNCHER_SOURCE]).catch(() =>
+      run("javac", ["-cp", classpath, "-d", work, LAUNCHER_SOURCE]),
+    );
+    await rename(work, dir).catch(async (error) => {
+      if (!existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) throw error;
+    });
+    return dir;
+  } catch {
+    return undefined;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /**
+   * True: bound to 127.0.0.1, answering loopback host names and no browser. False when no JDK could
+   * compile the launcher: then DynamoDB Local listens on every interface, as its jar always does.
+   */
+  loopbackOnly: boolean;
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local: in memory, or on disk under `dataDir`. Java must be on the PATH. */
+/**
+ * Starts DynamoDB Local: in memory, or on disk under `dataDir`. Java must be on the PATH; with a JDK
+ * (javac) it is kept to 127.0.0.1, see ensureLoopbackLauncher.
+ */
 export async function startDynamoDbLocal(options: {
   port: number;
   dataDir?: string;
@@ -51,6 +97,16 @@ export async function startDynamoDbLocal(options: {
   const emulator = await ensureDynamoDbLocal();
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const storage = options.dataDir ? ["-dbPath", options.dataDir] : ["-inMemory"];
+  const launcher = await ensureLoopbackLauncher(emulator);
+  const main = launcher
+    ? [
+        "-cp",
+        [launcher, join(emulator, "DynamoDBLocal.jar"), join(emulator, "DynamoDBLocal_lib", "*")].join(
+          delimiter,
+        ),
+        LAUNCHER_CLASS,
+      ]
+    : ["-jar", join(emulator, "DynamoDBLocal.jar")];
   const child: ChildProcess = spawn(
     "java",
     [
@@ -58,12 +114,14 @@ export async function startDynamoDbLocal(options: {
       // The throughput collector: on a small machine it leaves more of the CPU to the requests.
       "-XX:+UseParallelGC",
       `-Djava.library.path=${join(emulator, "DynamoDBLocal_lib")}`,
-      "-jar",
-      join(emulator, "DynamoDBLocal.jar"),
+      ...main,
       ...storage,
       "-sharedDb",
       // No network here, and no reason to report usage from a developer's machine.
       "-disableTelemetry",
+      // Its default is "*": any page could read it.
+      "-cors",
+      NO_BROWSER_ORIGIN,
       "-port",
       String(options.port),
     ],
@@ -94,6 +152,7 @@ export async function startDynamoDbLocal(options: {
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     port: options.port,
+    loopbackOnly: launcher !== undefined,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
