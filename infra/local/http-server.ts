@@ -7,6 +7,7 @@ import type { OutboxDeps } from "../../functions/app/outbox";
 import { sendWeeklyReport } from "../../functions/app/report";
 import type { LocalClock } from "./clock";
 import type { ClockGate } from "./clock-gate";
+import { refusal } from "./http-guard";
 import type { Fired } from "./timekeeper";
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -19,7 +20,10 @@ export interface HttpParts {
   log: Logger;
 }
 
-/** The API of DESIGN §4 on 127.0.0.1: the routes the stack serves, the lead's page and the clock. */
+/**
+ * The API of DESIGN §4 on 127.0.0.1: the routes the stack serves, the lead's page and the clock,
+ * behind the guard of http-guard.ts (loopback Host; JSON and same-origin for what changes state).
+ */
 export async function startHttpServer(port: number, parts: HttpParts): Promise<{ close(): Promise<void> }> {
   const server = createServer((request, response) => {
     void serve(request, response, parts);
@@ -35,11 +39,17 @@ async function serve(request: IncomingMessage, response: ServerResponse, parts: 
   const { deps, clock, gate, advance, log } = parts;
   try {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    const body = await readBody(request, MAX_BODY_BYTES);
     const reply = (status: number, value: unknown) => {
       response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
       response.end(JSON.stringify(value));
     };
+    const refused = refusal({
+      method: request.method ?? "GET",
+      path: url.pathname,
+      headers: request.headers,
+    });
+    if (refused) return reply(refused.status, { error: refused.error });
+    const body = await readBody(request, MAX_BODY_BYTES);
     if (url.pathname === "/" && request.method === "GET") {
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       response.end(await readFile(join(import.meta.dirname, "../../web/index.html")));

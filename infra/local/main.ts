@@ -76,7 +76,7 @@ try {
   sent mail        ${urls.ses}            (web page; GET ${urls.ses}/store for JSON)
   who is waiting   ${urls.api}/            (open tickets by silence, ratings, ideas)
   ticket API       ${urls.api}/tickets   (POST /tickets/{id}/events, GET /tickets/{id})
-  clock            GET ${urls.api}/_clock · POST ${urls.api}/_clock/advance {"hours": 24}
+  clock            GET ${urls.api}/_clock · POST ${urls.api}/_clock/advance {"hours": 24} (JSON)
   technicians      ${config.technicians.map((t) => t.address).join(", ")} (trusted locally)
 
   Send a first mail:
@@ -85,7 +85,8 @@ try {
   Reply as a technician: send from ${tech} to the Reply-To address of the new-ticket mail,
     with a command on the first line: #diagnosis …  #plan [eta: 2026-11-24 17:00] …  #resolve …
   Or post an event:
-    curl -X POST ${urls.api}/tickets/T-1001/events -d '{"type":"diagnosis","actor":"${tech}","text":"…"}'
+    curl -X POST ${urls.api}/tickets/T-1001/events -H 'content-type: application/json' \\
+      -d '{"type":"diagnosis","actor":"${tech}","text":"…"}'
 
   Ctrl-C stops everything.`);
   let stopping = false;
