@@ -1,6 +1,17 @@
 import type { Clock } from "../../functions/app/apply";
 import { readJson, writeJson } from "./json-file";
 
+/** A LocalClock's reading, passed to worker threads: they cannot share the object. */
+export interface ClockState {
+  offsetMs: number;
+  frozenAt?: number;
+}
+
+/** A clock that reads as the LocalClock did when it gave `state` (it does not jump meanwhile: ClockGate). */
+export function clockOf(state: ClockState): Clock {
+  return { now: () => new Date(state.frozenAt ?? Date.now() + state.offsetMs) };
+}
+
 /**
  * The runtime's clock: real time plus an offset that POST /_clock/advance moves forward. Frozen, it
  * moves only when advanced, so a test can compare exact durations however slowly it runs.
@@ -31,6 +42,11 @@ export class LocalClock implements Clock {
 
   now() {
     return new Date(this.frozenAt ?? Date.now() + this.offset);
+  }
+
+  /** Where the clock stands, for a worker thread to read the same time (see clockOf). */
+  state(): ClockState {
+    return this.frozenAt === undefined ? { offsetMs: this.offset } : { offsetMs: 0, frozenAt: this.frozenAt };
   }
 
   /** Stops the clock where it is; it then moves only by advanceTo (and POST /_clock/advance). */

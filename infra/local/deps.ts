@@ -30,9 +30,10 @@ export async function ensureTable(client: DynamoDBClient, table = LOCAL_TABLE) {
 }
 
 /** The raw mail folder: what SES's S3 action keeps on AWS. */
-export function mailFolder(dir: string): RawMailStore & RawMailSource {
+export function mailFolder(dir: string): RawMailStore & RawMailSource & { ref(id: string): string } {
   const file = (id: string) => join(dir, `${id.replace(/[^\w.-]/g, "_")}.eml`);
   return {
+    ref: (id) => `file://${file(id)}`,
     put: async (id, raw) => {
       await writeFile(file(id), raw);
       return `file://${file(id)}`;
@@ -60,6 +61,7 @@ export function localParts(options: { dynamodb: string | DynamoDBClient; ses: st
     ),
     rawMail: { put: folder.put },
     rawSource: { get: folder.get },
+    rawRef: folder.ref,
     sentLedger: sesStoreLedger(options.ses, SES_REGION),
   };
 }

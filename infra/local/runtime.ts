@@ -9,7 +9,6 @@ import type { Stores } from "../../functions/app/ports";
 import { sendWeeklyReport } from "../../functions/app/report";
 import type { AvisoConfig } from "../../functions/config";
 import type { TimerName } from "../../functions/core";
-import { makeInboundEmailHandler } from "../../functions/handlers/inbound-email";
 import { makeOutboxHandler } from "../../functions/handlers/outbox";
 import { makeTimersHandler } from "../../functions/handlers/timers";
 import { LocalClock } from "./clock";
@@ -18,8 +17,8 @@ import { localConfig } from "./defaults";
 import { ensureTable, LOCAL_TABLE, localParts } from "./deps";
 import { startDynamoDbLocal } from "./dynamodb-local";
 import { startHttpServer } from "./http-server";
+import { Inbox } from "./inbox";
 import { assertPortFree } from "./ports";
-import { sesEvent } from "./ses-event";
 import { startSesLocal } from "./ses-local";
 import { startSmtp } from "./smtp";
 import { startStreamPoller } from "./stream-poller";
@@ -44,6 +43,8 @@ export interface RuntimeOptions {
   maxMailBytes: number;
   /** Where the clock starts (tests, demos); default: now, or where a persisted clock was. */
   startAt?: string;
+  /** How long one inbound mail may take before it is stopped and quarantined (the inbound Lambda's 30 s). */
+  mailTimeLimitMs: number;
   log?: Logger;
 }
 
@@ -55,6 +56,7 @@ export const DEFAULT_OPTIONS: RuntimeOptions = {
   persist: false,
   dataDir: join(import.meta.dirname, "../../.aviso"),
   maxMailBytes: 25 * 1024 * 1024,
+  mailTimeLimitMs: 30_000,
 };
 
 export interface Runtime {
@@ -70,7 +72,12 @@ export interface Runtime {
   config: AvisoConfig;
   clock: LocalClock;
   urls: { smtp: string; ses: string; api: string; dynamodb: string };
-  /** Runs every pending effect now (what the stream poller does, without waiting for it). */
+  /** Resolves once every mail SMTP accepted so far is processed (SMTP answers before that). */
+  idle(): Promise<void>;
+  /**
+   * Processes the mail accepted so far (idle), then runs every pending effect now (what the stream
+   * poller does, without waiting for it).
+   */
   drainOutbox(): Promise<number>;
   /** Moves the clock forward, firing due timers in order at their own instants. */
   advance(hours: number): Promise<{ now: string; fired: Fired[] }>;
@@ -99,11 +106,15 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       ...(options.persist ? { dataDir: join(options.dataDir, "dynamodb") } : {}),
     });
     stops.push(dynamo.stop);
+    if (!dynamo.loopbackOnly)
+      log.warn("DynamoDB Local listens on every interface: install a JDK (javac) to keep it to 127.0.0.1", {
+        port: options.dynamodbPort,
+      });
     const ses = await startSesLocal({ port: options.sesPort });
     stops.push(ses.stop);
 
     const config = localConfig(process.env, options);
-    const { client, rawSource, stores, ...parts } = localParts({
+    const { client, rawSource, rawRef, stores, ...parts } = localParts({
       dynamodb: dynamo.endpoint,
       ses: ses.endpoint,
       mailDir,
@@ -117,7 +128,6 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     stops.push(() => wheel.flush());
     const deps = { ...stores, ...parts, config, clock, log, scheduler: wheel } satisfies OutboxDeps &
       InboundDeps;
-    const inbound = makeInboundEmailHandler(async () => ({ ...deps, rawSource }));
     const outbox = makeOutboxHandler(async () => deps);
     const gate = new ClockGate();
     const time = timekeeper({
@@ -142,6 +152,16 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     );
     stops.push(every(30_000, gate, log, "outbox sweep", () => sweepOutbox(deps)));
 
+    const inbox = new Inbox({
+      worker: { dynamodb: dynamo.endpoint, ses: ses.endpoint, mailDir, config },
+      gate,
+      clock,
+      quarantine: stores.quarantine,
+      rawRef,
+      timeLimitMs: options.mailTimeLimitMs,
+      log,
+    });
+    stops.push(() => inbox.close());
     const smtp = await startSmtp({
       port: options.smtpPort,
       supportAddress: config.supportAddress,
@@ -152,8 +172,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
         await parts.rawMail.put(messageId, raw);
         return messageId;
       },
-      receive: async (messageId, envelope) =>
-        (await gate.shared(() => inbound(sesEvent(messageId, envelope.from, envelope.to)))).results[0],
+      accept: (messageId, envelope) => inbox.accept(messageId, envelope),
     });
     stops.push(smtp.close);
     const api = await startHttpServer(options.apiPort, { deps, clock, gate, advance: time.advance, log });
@@ -176,7 +195,11 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
         api: `http://127.0.0.1:${options.apiPort}`,
         dynamodb: dynamo.endpoint,
       },
-      drainOutbox: () => gate.shared(time.drainOutbox),
+      idle: () => inbox.idle(),
+      drainOutbox: async () => {
+        await inbox.idle();
+        return gate.shared(time.drainOutbox);
+      },
       advance: time.advance,
       stop,
     };

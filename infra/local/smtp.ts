@@ -13,8 +13,8 @@ export interface SmtpParts {
   maxMailBytes: number;
   /** Keeps the raw mail (as SES's S3 action does) and returns its id. */
   keep(raw: Buffer): Promise<string>;
-  /** Processes a kept mail. */
-  receive(messageId: string, envelope: Envelope): Promise<unknown>;
+  /** Takes a kept mail for processing apart: SMTP does not wait for it (see Inbox). */
+  accept(messageId: string, envelope: Envelope): void;
   log: Logger;
 }
 
@@ -58,26 +58,18 @@ function smtpServer(parts: SmtpParts): SMTPServer {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((r) => r.address),
         };
-        let messageId: string | undefined;
-        void (async () => {
-          messageId = await parts.keep(Buffer.concat(chunks));
-          const result = await parts.receive(messageId, envelope);
-          parts.log.info("mail received", { messageId, result });
-          callback(null, `2.0.0 queued as ${messageId}`);
-        })().catch((error) => {
-          parts.log.error(messageId ? "mail kept but not processed" : "mail not kept", {
-            messageId,
-            error: String(error),
-          });
-          callback(
-            smtpError(
-              451,
-              messageId
-                ? `4.3.0 kept as ${messageId} but not processed yet: ${(error as Error).message}`
-                : `4.3.0 not kept, try again later: ${(error as Error).message}`,
-            ),
-          );
-        });
+        // 250 once the mail is kept, as SES answers: reading it is the inbound worker's business,
+        // and a slow one must not hold this sender, or any other, on the line.
+        parts.keep(Buffer.concat(chunks)).then(
+          (messageId) => {
+            parts.accept(messageId, envelope);
+            callback(null, `2.0.0 queued as ${messageId}`);
+          },
+          (error: Error) => {
+            parts.log.error("mail not kept", { error: String(error) });
+            callback(smtpError(451, `4.3.0 not kept, try again later: ${error.message}`));
+          },
+        );
       });
     },
   });

@@ -151,6 +151,8 @@ describe("npm start: the local runtime, end to end", () => {
       envelope: { from: "x@example.com", to: runtime.config.supportAddress },
       raw: Buffer.from([0, 159, 146, 150, 0, 1, 2, 3]),
     });
+    // SMTP answered once the mail was kept; processing runs apart.
+    await runtime.idle();
     const quarantined = await runtime.stores.quarantine.quarantined();
     expect(quarantined.some((q) => q.kind === "unparseable" && q.rawRef.startsWith("file://"))).toBe(true);
     expect((await api(runtime, "GET", "/tickets")).status).toBe(200);
