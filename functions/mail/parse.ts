@@ -1,4 +1,4 @@
-import { convert as htmlToText } from "html-to-text";
+import { randomUUID } from "node:crypto";
 import PostalMime, { type Email, type Address as PostalAddress } from "postal-mime";
 
 export interface Address {
@@ -47,7 +47,9 @@ export async function parseMail(raw: Buffer | string): Promise<ParseResult> {
     const parsed = await PostalMime.parse(unflowed, { attachmentEncoding: "arraybuffer" });
     if (flowed && parsed.text) parsed.text = decodeFlowed(parsed.text, flowed.delsp);
     const mail = fromParsed(parsed, buffer.length);
-    if (mail.text.trim() === "" && mail.attachments.length === 0) mail.text = rawBodyText(buffer);
+    if (!parsed.text && mail.html && mail.html.length <= MAX_HTML_TO_PARSE)
+      mail.text = await htmlToText(mail.html);
+    if (mail.text.trim() === "" && mail.attachments.length === 0) mail.text = await rawBodyText(buffer);
     return { ok: true, mail };
   } catch (error) {
     return { ok: false, reason: `cannot parse MIME: ${(error as Error).message}` };
@@ -58,12 +60,12 @@ export async function parseMail(raw: Buffer | string): Promise<ParseResult> {
  * Broken MIME (a boundary on a single part, a missing one) can leave the parser with no text although
  * the body holds some: then the raw body is read as it stands, HTML turned into text.
  */
-function rawBodyText(buffer: Buffer): string {
+async function rawBodyText(buffer: Buffer): Promise<string> {
   const raw = buffer.toString("utf8");
   const start = raw.search(/\r?\n\r?\n/);
   if (start < 0) return "";
   const body = raw.slice(start).replace(/^(--[^\n]*|[\w-]+:[^\n]*)$/gm, "");
-  const text = /<(html|body|p|div|br)\b/i.test(body) ? htmlToText(body, { wordwrap: false }) : body;
+  const text = /<(html|body|p|div|br)\b/i.test(body) ? await htmlToText(body) : body;
   return text.replace(/\r\n/g, "\n").trim();
 }
 
@@ -133,6 +135,31 @@ function bodyOnly(buffer: Buffer): InboundMail {
   };
 }
 
+/**
+ * HTML as text, by postal-mime's own converter (linear in its input, so hostile HTML cannot stall
+ * it): postal-mime renders an HTML part as text when the message also has a text part, so the HTML
+ * is handed to it beside an empty one.
+ */
+async function htmlToText(html: string): Promise<string> {
+  const boundary = `aviso-${randomUUID()}`;
+  const message = [
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "",
+    `--${boundary}`,
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "",
+    `--${boundary}`,
+    "Content-Type: text/html; charset=utf-8",
+    "",
+    html,
+    `--${boundary}--`,
+    "",
+  ].join("\r\n");
+  const parsed = await PostalMime.parse(message);
+  return (parsed.text ?? "").trim();
+}
+
 function fromParsed(parsed: Email, rawSize: number): InboundMail {
   const headers = new Map<string, string>();
   for (const line of parsed.headerLines) {
@@ -150,8 +177,7 @@ function fromParsed(parsed: Email, rawSize: number): InboundMail {
   const replyTo = addresses(parsed.replyTo)[0];
   const date = parsed.date ? new Date(parsed.date) : undefined;
   const html = typeof parsed.html === "string" ? parsed.html : undefined;
-  const text =
-    parsed.text ?? (html && html.length <= MAX_HTML_TO_PARSE ? htmlToText(html, { wordwrap: false }) : "");
+  const text = parsed.text ?? "";
   return {
     hasHeaders: true,
     ...(parsed.messageId ? { messageId: parsed.messageId.trim() } : {}),
