@@ -3,19 +3,24 @@ import { CalendarSpecSchema } from "./core/calendar-spec";
 import { LocaleSchema } from "./core/events";
 import { PolicySettingsSchema } from "./core/model";
 
-/** Every setting of an aviso installation, validated in one place with a clear error per field. */
+/**
+ * Every setting of an aviso installation, validated in one place with a clear error per field. No
+ * address, technician or secret has a default here: the local runtime's development values live in
+ * infra/local/defaults.ts, so a deployment cannot inherit them by omission.
+ */
 export const AvisoConfigSchema = z.object({
-  supportAddress: z.email().default("support@aviso.localhost"),
+  supportAddress: z.email(),
   /** Display name on client mail. */
   supportName: z.string().min(1).default("Soporte · Support"),
-  technicians: z.array(z.object({ address: z.email(), name: z.string().optional() })).default([
-    { address: "tech@aviso.localhost", name: "Técnico Local" },
-    { address: "tech2@aviso.localhost", name: "Second Technician" },
-  ]),
+  technicians: z
+    .array(z.object({ address: z.email(), name: z.string().optional() }))
+    .min(1, "name at least one technician"),
   accountManager: z.email().optional(),
   supportLead: z.email().optional(),
   /** Secret for the signed ticket tokens in reply addresses. */
-  tokenSecret: z.string().min(16, "must be at least 16 characters").default("aviso-local-development-secret"),
+  tokenSecret: z
+    .string({ error: "missing: the secret that signs reply addresses and links" })
+    .min(16, "must be at least 16 characters"),
   technicianTimeZone: z.string().default("Europe/Madrid"),
   defaultLocale: LocaleSchema.default("es"),
   defaultCalendar: CalendarSpecSchema.optional(),
@@ -28,7 +33,7 @@ export const AvisoConfigSchema = z.object({
    */
   maxAutomaticMailsPer10Minutes: z.number().int().min(1).default(6000),
   /** Public base URL of the feedback endpoint (links in the resolution mail). */
-  feedbackUrl: z.url().default("http://127.0.0.1:3000/feedback"),
+  feedbackUrl: z.url(),
 });
 
 export type AvisoConfig = z.infer<typeof AvisoConfigSchema>;

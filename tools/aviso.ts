@@ -1,8 +1,9 @@
 import "../functions/core/holidays";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, configFromEnv } from "../functions/config";
+import { ConfigError } from "../functions/config";
 import { inspectMail } from "../functions/mail/inspect";
+import { localConfig } from "../infra/local/defaults";
 
 const USAGE = `usage:
   npm run --silent aviso -- inspect <file.eml> [--technician ADDRESS]... [--support-address ADDRESS] [--strict-auth]
@@ -31,10 +32,14 @@ async function main(argv: string[]) {
     console.error(`aviso: unknown or incomplete command "${positionals.join(" ")}"\n${USAGE}`);
     return 2;
   }
-  const config = configFromEnv(process.env, {
+  // Inspection reads mail as the local runtime would: its development configuration, then AVISO_*.
+  const local = localConfig(process.env, {
+    apiPort: 3000,
     ...(values["support-address"] ? { supportAddress: values["support-address"] } : {}),
-    ...(values.technician ? { technicians: values.technician.map((address) => ({ address })) } : {}),
   });
+  const config = values.technician
+    ? { ...local, technicians: values.technician.map((address) => ({ address })) }
+    : local;
   let raw: Buffer;
   try {
     raw = await readFile(file);

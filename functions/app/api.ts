@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
 import { applyEvent, type CoreDeps } from "./apply";
-import { describeResult, isSent } from "./effect-result";
+import { isSent } from "./effect-result";
 import { verifyFeedbackSignature } from "./feedback-link";
 import { feedbackFormPage } from "./pages/feedback-form";
 import { feedbackThanksPage } from "./pages/feedback-thanks";
@@ -98,7 +98,7 @@ export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Prom
           kind: item.effect.kind,
           ...describeEffect(item.effect),
           status: item.status,
-          ...(item.result ? { result: item.result, resultText: describeResult(item.result) } : {}),
+          ...(item.result ? { result: item.result } : {}),
           at: item.createdAt,
         })),
     });

@@ -1,6 +1,6 @@
 /**
  * What performing one outbox effect came to. Stored on the outbox item as it is: metrics, the lead's
- * page and the proof tools read these fields; `describeResult` is only for people (logs, the API).
+ * page and the proof tools read these fields; logs and the API show them as they are.
  */
 export type EffectResult =
   | {
@@ -32,29 +32,4 @@ export function isSent(
   result: EffectResult | undefined,
 ): result is Extract<EffectResult, { outcome: "sent" }> {
   return result?.outcome === "sent";
-}
-
-export function describeResult(result: EffectResult): string {
-  const skipped = (list: SkippedRecipient[]) =>
-    list
-      .map((s) => `${s.address} ${s.why === "flagged" ? `flagged (${s.detail ?? ""})` : "over the loop cap"}`)
-      .join("; ");
-  switch (result.outcome) {
-    case "sent":
-      return `sent ${result.messageId}${result.confirmedByLedger ? " (confirmed by the mail system after an interrupted attempt)" : ""}${result.skipped?.length ? ` (skipped: ${skipped(result.skipped)})` : ""}`;
-    case "suppressed":
-      return `not sent: ${skipped(result.skipped)}`;
-    case "no-recipient":
-      return `no recipient configured for ${result.audience}`;
-    case "superseded":
-      return result.armed
-        ? `timer ${result.timer} superseded (now ${result.armed})`
-        : `timer ${result.timer} superseded (now not armed)`;
-    case "timer-set":
-      return `timer ${result.timer} at ${result.at}`;
-    case "timer-cancelled":
-      return `timer ${result.timer} cancelled`;
-    case "feedback-recorded":
-      return "feedback recorded";
-  }
 }

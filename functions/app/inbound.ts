@@ -12,7 +12,8 @@ export interface RawMailStore {
 }
 
 export interface InboundDeps extends CoreDeps {
-  rawMail: RawMailStore;
+  /** Where raw mail is kept when it arrives without a reference (on AWS the receipt rule keeps it). */
+  rawMail?: RawMailStore;
   mail: MailLedger;
   throttle: Throttle;
   quarantine: QuarantineRepository;
@@ -83,7 +84,8 @@ export async function receiveMail(
 ): Promise<InboundOutcome> {
   const now = deps.clock.now();
   const digest = createHash("sha256").update(raw).digest("hex").slice(0, 32);
-  const rawRef = meta.rawRef ?? (await deps.rawMail.put(`${now.toISOString().slice(0, 10)}/${digest}`, raw));
+  const rawRef = meta.rawRef ?? (await deps.rawMail?.put(`${now.toISOString().slice(0, 10)}/${digest}`, raw));
+  if (!rawRef) throw new Error("raw mail must be kept before it is read: give meta.rawRef or deps.rawMail");
   const quarantine = async (kind: Quarantined["kind"], reason: string, inspection?: Inspection) => {
     await deps.quarantine.quarantine({
       at: now.toISOString(),

@@ -1,11 +1,11 @@
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import type { AvisoConfig } from "../config";
 import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
-import type { CoreDeps } from "./apply";
+import type { Clock, Logger, Metrics } from "./clock";
 import type { EffectResult, SkippedRecipient } from "./effect-result";
-import { describeResult } from "./effect-result";
 import { feedbackLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
 import {
@@ -15,6 +15,7 @@ import {
   type OutboxItem,
   type OutboxRepository,
   type Throttle,
+  type TicketReader,
 } from "./ports";
 
 export interface Mailer {
@@ -36,7 +37,13 @@ export interface SentLedger {
   sentMessageId(ticketId: string, effectId: string): Promise<string | undefined>;
 }
 
-export interface OutboxDeps extends CoreDeps {
+/** Performing effects reads tickets and never decides: no ticket repository, only a reader. */
+export interface OutboxDeps {
+  tickets: TicketReader;
+  config: AvisoConfig;
+  clock: Clock;
+  log: Logger;
+  metrics?: Metrics;
   outbox: OutboxRepository;
   mail: MailLedger;
   throttle: Throttle;
@@ -322,8 +329,7 @@ function logPerformed(deps: OutboxDeps, ticketId: string, effect: Effect, result
     ticketId,
     effectId: effect.id,
     kind: effect.kind,
-    outcome: result.outcome,
-    result: describeResult(result),
+    result,
   });
 }
 

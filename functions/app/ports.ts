@@ -21,11 +21,15 @@ export interface TimelineEntry {
   data?: Record<string, unknown>;
 }
 
+/** What performing effects needs of tickets: reading one. */
+export interface TicketReader {
+  load(ticketId: string): Promise<Ticket | undefined>;
+}
+
 /** Tickets and their timelines. */
-export interface TicketRepository {
+export interface TicketRepository extends TicketReader {
   /** The next human-friendly code (T-1001, T-1002, …), never given twice. */
   nextTicketId(): Promise<string>;
-  load(ticketId: string): Promise<Ticket | undefined>;
   /**
    * Writes the decided ticket, its effects (the outbox) and a timeline entry at once, on condition
    * that nobody wrote the ticket since `previous` was read; ConflictError otherwise.

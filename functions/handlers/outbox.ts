@@ -4,7 +4,7 @@ import type { OutboxDeps } from "../app/outbox";
 import { performTicketEffects, sweepOutbox } from "../app/outbox";
 import type { OutboxItem } from "../app/ports";
 import { OutboxItemSchema, parseItem } from "../store/items";
-import { keys } from "../store/keys";
+import * as keys from "../store/keys";
 
 export interface StreamRecord {
   eventName?: string;

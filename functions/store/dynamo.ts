@@ -9,7 +9,8 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type ItemKey, keyString, keys, windowOf } from "./keys";
+import * as keys from "./keys";
+import { type ItemKey, keyString, windowOf } from "./keys";
 import { TTL_ATTRIBUTE } from "./table";
 
 export interface Table {

@@ -14,39 +14,47 @@ export function normalizeMessageId(messageId: string): string {
   return (trimmed.startsWith("<") ? trimmed : `<${trimmed}>`).toLowerCase();
 }
 
-export const keys = {
-  ticketPartition: (ticketId: string) => `${TICKET}${ticketId}`,
-  ticket: (ticketId: string): ItemKey => ({ PK: `${TICKET}${ticketId}`, SK: "META" }),
-  timeline: (ticketId: string, at: string, suffix: string): ItemKey => ({
-    PK: `${TICKET}${ticketId}`,
-    SK: `${TIMELINE}${at}#${suffix}`,
-  }),
-  timelinePrefix: TIMELINE,
-  outbox: (ticketId: string, effectId: string): ItemKey => ({
-    PK: `${TICKET}${ticketId}`,
-    SK: `${OUTBOX}${effectId}`,
-  }),
-  outboxPrefix: OUTBOX,
-  isOutbox: (key: { SK?: unknown }) => typeof key.SK === "string" && key.SK.startsWith(OUTBOX),
-  sent: (ticketId: string, effectId: string): ItemKey => ({
-    PK: `${TICKET}${ticketId}`,
-    SK: `${SENT}${effectId}`,
-  }),
-  thread: (ticketId: string): ItemKey => ({ PK: `${TICKET}${ticketId}`, SK: "THREAD" }),
-  message: (messageId: string): ItemKey => ({ PK: `MSG#${normalizeMessageId(messageId)}`, SK: "MSG" }),
-  counter: { PK: "COUNTER", SK: "TICKET" } as ItemKey,
-  flag: (address: string): ItemKey => ({ PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG" }),
-  /** A fixed-window counter: one item per name and window. */
-  rate: (name: string, windowSeconds: number, now: Date): ItemKey => ({
-    PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${windowOf(now, windowSeconds)}`,
-    SK: "RATE",
-  }),
-  quarantinePartition: "QUARANTINE",
-  quarantine: (at: string, id: string): ItemKey => ({ PK: "QUARANTINE", SK: `${at}#${id}` }),
-  feedbackPartition: "FEEDBACK",
-  feedback: (at: string, ticketId: string): ItemKey => ({ PK: "FEEDBACK", SK: `${at}#${ticketId}` }),
-  report: (reportKey: string): ItemKey => ({ PK: "REPORT", SK: reportKey }),
-};
+// Imported as a namespace (`import * as keys from "./keys"`): a bundle keeps only the keys it builds.
+export const ticketPartition = (ticketId: string) => `${TICKET}${ticketId}`;
+export const ticket = (ticketId: string): ItemKey => ({ PK: `${TICKET}${ticketId}`, SK: "META" });
+export const timeline = (ticketId: string, at: string, suffix: string): ItemKey => ({
+  PK: `${TICKET}${ticketId}`,
+  SK: `${TIMELINE}${at}#${suffix}`,
+});
+export const timelinePrefix = TIMELINE;
+export const outbox = (ticketId: string, effectId: string): ItemKey => ({
+  PK: `${TICKET}${ticketId}`,
+  SK: `${OUTBOX}${effectId}`,
+});
+export const outboxPrefix = OUTBOX;
+export const isOutbox = (key: { SK?: unknown }) => typeof key.SK === "string" && key.SK.startsWith(OUTBOX);
+export const sent = (ticketId: string, effectId: string): ItemKey => ({
+  PK: `${TICKET}${ticketId}`,
+  SK: `${SENT}${effectId}`,
+});
+export const thread = (ticketId: string): ItemKey => ({ PK: `${TICKET}${ticketId}`, SK: "THREAD" });
+export const message = (messageId: string): ItemKey => ({
+  PK: `MSG#${normalizeMessageId(messageId)}`,
+  SK: "MSG",
+});
+export const counter: ItemKey = { PK: "COUNTER", SK: "TICKET" };
+export const flag = (address: string): ItemKey => ({ PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG" });
+/** A fixed-window counter: one item per name and window. */
+export const rate = (name: string, windowSeconds: number, now: Date): ItemKey => ({
+  PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${windowOf(now, windowSeconds)}`,
+  SK: "RATE",
+});
+export const quarantinePartition = "QUARANTINE";
+export const quarantine = (at: string, id: string): ItemKey => ({
+  PK: quarantinePartition,
+  SK: `${at}#${id}`,
+});
+export const feedbackPartition = "FEEDBACK";
+export const feedback = (at: string, ticketId: string): ItemKey => ({
+  PK: feedbackPartition,
+  SK: `${at}#${ticketId}`,
+});
+export const report = (reportKey: string): ItemKey => ({ PK: "REPORT", SK: reportKey });
 
 /** The number of the fixed window of `windowSeconds` that holds an instant. */
 export function windowOf(now: Date, windowSeconds: number): number {

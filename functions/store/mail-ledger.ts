@@ -4,7 +4,7 @@ import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { MailLedger } from "../app/ports";
 import { expiresAfterDays, getItem, putIfAbsent, type Table } from "./dynamo";
 import { MessageItemSchema, parseItem, SentItemSchema, ThreadItemSchema } from "./items";
-import { keys } from "./keys";
+import * as keys from "./keys";
 import { DONE_OUTBOX_TTL_DAYS, TTL_ATTRIBUTE } from "./table";
 
 export class DynamoMailLedger implements MailLedger {

@@ -5,7 +5,7 @@ import type { EffectResult } from "../app/effect-result";
 import { OUTBOX_LEASE_SECONDS, type OutboxItem, type OutboxRepository } from "../app/ports";
 import { expiresAfterDays, getItem, queryAll, queryPartition, type Table } from "./dynamo";
 import { OutboxItemSchema, parseItem } from "./items";
-import { keys } from "./keys";
+import * as keys from "./keys";
 import { DONE_OUTBOX_TTL_DAYS, PENDING_INDEX, TTL_ATTRIBUTE } from "./table";
 
 const parseOutboxItem = (item: unknown) => parseItem(OutboxItemSchema, item, "outbox item");

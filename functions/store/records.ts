@@ -16,7 +16,7 @@ import {
   ThreadItemSchema,
   TicketItemSchema,
 } from "./items";
-import { keys } from "./keys";
+import * as keys from "./keys";
 
 export class DynamoQuarantine implements QuarantineRepository {
   constructor(private readonly table: Table) {}

@@ -3,7 +3,8 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { MailingState, Throttle } from "../app/ports";
 import { countInWindow, getItem, getMany, type Table } from "./dynamo";
 import { CounterItemSchema, FlagItemSchema, parseItem, ThreadItemSchema } from "./items";
-import { keyString, keys } from "./keys";
+import * as keys from "./keys";
+import { keyString } from "./keys";
 
 const outName = (address: string) => `out#${address.toLowerCase()}`;
 const OUT_TO_ALL = "out#*";

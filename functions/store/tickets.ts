@@ -1,20 +1,28 @@
 /** Tickets and their timelines on the table; a commit also writes the decision's outbox items. */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ConflictError, type TicketRepository, type TimelineEntry } from "../app/ports";
+import { ConflictError, type TicketReader, type TicketRepository, type TimelineEntry } from "../app/ports";
 import type { Decision, Ticket, TicketEvent } from "../core";
 import { getItem, queryPartition, type Table } from "./dynamo";
 import { parseItem, TicketItemSchema, TimelineItemSchema } from "./items";
-import { keys } from "./keys";
+import * as keys from "./keys";
 import { PENDING_INDEX } from "./table";
 
 const FIRST_TICKET_NUMBER = 1000;
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 
-export class DynamoTicketRepository implements TicketRepository {
-  constructor(private readonly table: Table) {}
+/** Reads tickets: all the outbox function needs (its bundle leaves out commits and timelines). */
+export class DynamoTicketReader implements TicketReader {
+  constructor(protected readonly table: Table) {}
 
+  async load(ticketId: string): Promise<Ticket | undefined> {
+    const item = await getItem(this.table, keys.ticket(ticketId), true);
+    return item ? parseItem(TicketItemSchema, item, `ticket ${ticketId}`).ticket : undefined;
+  }
+}
+
+export class DynamoTicketRepository extends DynamoTicketReader implements TicketRepository {
   async nextTicketId(): Promise<string> {
     const result = await this.table.doc.send(
       new UpdateCommand({
@@ -27,11 +35,6 @@ export class DynamoTicketRepository implements TicketRepository {
       }),
     );
     return `T-${FIRST_TICKET_NUMBER + Number(result.Attributes?.value ?? 1)}`;
-  }
-
-  async load(ticketId: string): Promise<Ticket | undefined> {
-    const item = await getItem(this.table, keys.ticket(ticketId), true);
-    return item ? parseItem(TicketItemSchema, item, `ticket ${ticketId}`).ticket : undefined;
   }
 
   async commit(

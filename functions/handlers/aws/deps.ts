@@ -15,7 +15,7 @@ import { DynamoMailLedger } from "../../store/mail-ledger";
 import { DynamoOutbox } from "../../store/outbox";
 import { DynamoFeedback, DynamoQuarantine, DynamoReports } from "../../store/records";
 import { DynamoThrottle } from "../../store/throttle";
-import { DynamoTicketRepository } from "../../store/tickets";
+import { DynamoTicketReader, DynamoTicketRepository } from "../../store/tickets";
 import type { RawMailSource } from "../inbound-email";
 
 export const logger = new PowertoolsLogger({ serviceName: "aviso" });
@@ -30,24 +30,63 @@ function required(name: string): string {
 
 let cachedOutbox: ReturnType<typeof buildOutboxDeps> | undefined;
 let cachedApi: ReturnType<typeof buildApiDeps> | undefined;
-let cachedTicket: ReturnType<typeof build<object>> | undefined;
+let cachedTicket: ReturnType<typeof build<ReturnType<typeof ticketPath>>> | undefined;
+let cachedInbound:
+  | Promise<Awaited<ReturnType<typeof awsTicketDeps>> & { rawSource: RawMailSource }>
+  | undefined;
+let cachedTimer: ReturnType<typeof build<{ tickets: DynamoTicketRepository }>> | undefined;
 
 /**
- * Each function builds only the stores it uses, so its bundle carries no other: the inbound, timer
- * and SES-event functions only a ticket's own path (tickets, mail ledger, throttle, quarantine).
+ * Each function builds only the stores it uses, so its bundle carries no other. The inbound and
+ * SES-event functions: a ticket's own path (tickets, mail ledger, throttle, quarantine).
  */
 export function awsTicketDeps() {
-  cachedTicket ??= build(() => ({}));
+  cachedTicket ??= build(ticketPath);
   return cachedTicket;
 }
 
-/** The outbox function: also the outbox, feedback, and the sent ledger SES Send events fill. */
+/** The inbound function: a ticket's own path, and the raw mail the receipt rule kept in S3. */
+export function awsInboundDeps() {
+  cachedInbound ??= awsTicketDeps().then((deps) => ({ ...deps, rawSource: s3RawSource(deps.region) }));
+  return cachedInbound;
+}
+
+function s3RawSource(region: string): RawMailSource {
+  const bucket = required("RAW_BUCKET");
+  const prefix = process.env.RAW_PREFIX ?? "inbound/";
+  // Loaded on first use, not at every cold start.
+  const raw = new S3RawMail(
+    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
+    bucket,
+  );
+  return {
+    get: async (messageId) => ({
+      raw: await raw.get(`${prefix}${messageId}`),
+      ref: `s3://${bucket}/${prefix}${messageId}`,
+    }),
+  };
+}
+
+/** The timers function: tickets alone (a timer only decides). */
+export function awsTimerDeps() {
+  cachedTimer ??= build((table) => ({ tickets: new DynamoTicketRepository(table) }));
+  return cachedTimer;
+}
+
+const ticketPath = (table: Table) => ({
+  tickets: new DynamoTicketRepository(table),
+  mail: new DynamoMailLedger(table),
+  throttle: new DynamoThrottle(table),
+  quarantine: new DynamoQuarantine(table),
+});
+
+/** The outbox function: tickets, outbox, mail ledger (with the sent ledger SES Send events fill), throttle, feedback. */
 export function awsOutboxDeps() {
   cachedOutbox ??= buildOutboxDeps();
   return cachedOutbox;
 }
 
-/** The ticket-events function (API, bus, weekly report): also the outbox, feedback and reports. */
+/** The ticket-events function (API, bus, weekly report): tickets, outbox, mail ledger, feedback, reports. */
 export function awsApiDeps() {
   cachedApi ??= buildApiDeps();
   return cachedApi;
@@ -55,6 +94,9 @@ export function awsApiDeps() {
 
 async function buildOutboxDeps() {
   const deps = await build((table) => ({
+    tickets: new DynamoTicketReader(table),
+    mail: new DynamoMailLedger(table),
+    throttle: new DynamoThrottle(table),
     outbox: new DynamoOutbox(table),
     feedback: new DynamoFeedback(table),
   }));
@@ -68,6 +110,8 @@ async function buildOutboxDeps() {
 
 function buildApiDeps() {
   return build((table) => ({
+    tickets: new DynamoTicketRepository(table),
+    mail: new DynamoMailLedger(table),
     outbox: new DynamoOutbox(table),
     feedback: new DynamoFeedback(table),
     reports: new DynamoReports(table),
@@ -83,14 +127,7 @@ async function build<Extra extends object>(moreStores: (table: Table) => Extra) 
     marshallOptions: { removeUndefinedValues: true },
   });
   const table: Table = { doc, name: required("TABLE_NAME") };
-  const tickets = new DynamoTicketRepository(table);
-  const bucket = required("RAW_BUCKET");
-  const prefix = process.env.RAW_PREFIX ?? "inbound/";
-  // Clients that only some functions use are loaded on first use, not at every cold start.
-  const raw = new S3RawMail(
-    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
-    bucket,
-  );
+  const tickets = new DynamoTicketReader(table);
   const scheduler = new EventBridgeTimerScheduler(
     async () =>
       new (await import("@aws-sdk/client-scheduler")).SchedulerClient({ region, logger: sdkLogger }),
@@ -107,17 +144,7 @@ async function build<Extra extends object>(moreStores: (table: Table) => Extra) 
     warn: (message: string, data?: Record<string, unknown>) => logger.warn(message, data ?? {}),
     error: (message: string, data?: Record<string, unknown>) => logger.error(message, data ?? {}),
   };
-  const rawSource: RawMailSource = {
-    get: async (messageId) => ({
-      raw: await raw.get(`${prefix}${messageId}`),
-      ref: `s3://${bucket}/${prefix}${messageId}`,
-    }),
-  };
   return {
-    tickets,
-    mail: new DynamoMailLedger(table),
-    throttle: new DynamoThrottle(table),
-    quarantine: new DynamoQuarantine(table),
     ...moreStores(table),
     config,
     clock: systemClock,
@@ -130,7 +157,5 @@ async function build<Extra extends object>(moreStores: (table: Table) => Extra) 
     ),
     scheduler,
     ...(process.env.CONFIGURATION_SET ? { configurationSet: process.env.CONFIGURATION_SET } : {}),
-    rawMail: raw,
-    rawSource,
   };
 }

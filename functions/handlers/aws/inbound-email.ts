@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeInboundEmailHandler } from "../inbound-email";
-import { awsTicketDeps, metrics } from "./deps";
+import { awsInboundDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeInboundEmailHandler(awsTicketDeps), metrics);
+export const handler = publishingMetrics(makeInboundEmailHandler(awsInboundDeps), metrics);

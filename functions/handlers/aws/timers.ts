@@ -1,5 +1,5 @@
 import { publishingMetrics } from "../../adapters/metrics";
 import { makeTimersHandler } from "../timers";
-import { awsTicketDeps, metrics } from "./deps";
+import { awsTimerDeps, metrics } from "./deps";
 
-export const handler = publishingMetrics(makeTimersHandler(awsTicketDeps), metrics);
+export const handler = publishingMetrics(makeTimersHandler(awsTimerDeps), metrics);
