@@ -58,11 +58,16 @@ async function now(): Promise<number> {
   return Date.parse(clock.now);
 }
 async function advanceHours(hours: number) {
-  await fetch(`${t.api}/_clock/advance`, { method: "POST", body: JSON.stringify({ hours }) });
+  await fetch(`${t.api}/_clock/advance`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ hours }),
+  });
 }
 async function post(ticketId: string, event: Record<string, unknown>) {
   const response = await fetch(`${t.api}/tickets/${ticketId}/events`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ actor: tech, ...event }),
   });
   const body = (await response.json()) as { outcome?: string; error?: string };

@@ -1,9 +1,11 @@
 /** The DynamoDB adapters of every storage port, over one table. */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Stores } from "../app/ports";
+import { DynamoFeedback } from "./feedback";
 import { DynamoMailLedger } from "./mail-ledger";
 import { DynamoOutbox } from "./outbox";
-import { DynamoFeedback, DynamoQuarantine, DynamoReports } from "./records";
+import { DynamoQuarantine } from "./quarantine";
+import { DynamoReports } from "./reports";
 import { DynamoThrottle } from "./throttle";
 import { DynamoTicketRepository } from "./tickets";
 

@@ -63,11 +63,6 @@ export interface Runtime {
   options: RuntimeOptions;
   /** The table, by item family (the same adapters the functions use on AWS). */
   stores: Stores;
-  /** What tools/prove/load.ts reads; say runtime.stores in new code. */
-  store: {
-    lookupMessage(messageId: string): Promise<string | undefined>;
-    outbox(ticketId: string): ReturnType<Stores["outbox"]["list"]>;
-  };
   timers(): Promise<{ ticketId: string; name: TimerName; at: string }[]>;
   config: AvisoConfig;
   clock: LocalClock;
@@ -182,10 +177,6 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
     return {
       options,
       stores,
-      store: {
-        lookupMessage: (messageId) => stores.mail.lookupMessage(messageId),
-        outbox: (ticketId) => stores.outbox.list(ticketId),
-      },
       timers: () => wheel.all(),
       config,
       clock,

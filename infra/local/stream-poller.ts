@@ -10,6 +10,7 @@ import {
 import { sdkLogger } from "../../functions/adapters/sdk-logger";
 import type { Logger } from "../../functions/app/apply";
 import type { StreamRecord } from "../../functions/handlers/outbox";
+import * as keys from "../../functions/store/keys";
 import { LOCAL_CREDENTIALS } from "./deps";
 
 /** The Lambda stream trigger's stand-in: outbox inserts read from DynamoDB Local's stream. */
@@ -87,7 +88,7 @@ export function startStreamPoller(options: {
 }
 
 function isOutboxInsert(record: _Record) {
-  return record.eventName === "INSERT" && String(record.dynamodb?.Keys?.SK?.S ?? "").startsWith("OUT#");
+  return record.eventName === "INSERT" && keys.isOutbox({ SK: record.dynamodb?.Keys?.SK?.S });
 }
 
 function toStreamRecord(record: _Record): StreamRecord {

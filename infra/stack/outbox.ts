@@ -8,6 +8,7 @@ import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import * as keys from "../../functions/store/keys";
 import type { Data } from "./data";
 import { deadLetterQueue, handlerFunction } from "./handler";
 import type { Timers } from "./timers";
@@ -66,7 +67,7 @@ export class Outbox extends Construct {
         filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual("INSERT"),
-            dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith("OUT#") } } },
+            dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith(keys.outboxPrefix) } } },
           }),
         ],
       }),

@@ -68,6 +68,7 @@ export async function freshDeps(harness: Harness, clock: ManualClock, overrides:
     technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
     accountManager: "cuentas@aviso.test",
     supportLead: "lead@aviso.test",
+    feedbackUrl: "http://127.0.0.1:3000/feedback",
     tokenSecret: "integration-secret-0123456789",
     trustLocalTechnicians: true,
     defaultLocale: "es",

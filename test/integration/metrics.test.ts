@@ -5,6 +5,7 @@ import { powertoolsMetrics, publishingMetrics } from "../../functions/adapters/m
 import { receiveMail } from "../../functions/app/inbound";
 import { makeOutboxHandler } from "../../functions/handlers/outbox";
 import { makeTicketEventsHandler } from "../../functions/handlers/ticket-events";
+import * as keys from "../../functions/store/keys";
 import { freshDeps, ManualClock, useHarness } from "./harness";
 
 const local = useHarness();
@@ -81,7 +82,10 @@ describe("handlers write the support lead's figures as CloudWatch EMF (Powertool
         Records: pending.map((item, i) => ({
           eventName: "INSERT",
           dynamodb: {
-            NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+            NewImage: marshall(
+              { ...keys.outbox(item.ticketId, item.effect.id), ...item },
+              { removeUndefinedValues: true },
+            ) as never,
             SequenceNumber: `${i}`,
           },
         })),

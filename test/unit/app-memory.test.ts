@@ -24,6 +24,7 @@ function world(start = "2026-11-23T08:15:00Z") {
     config: loadConfig({
       supportAddress: "soporte@aviso.test",
       technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
+      feedbackUrl: "http://127.0.0.1:3000/feedback",
       tokenSecret: "unit-secret-0123456789",
       trustLocalTechnicians: true,
       defaultLocale: "es",

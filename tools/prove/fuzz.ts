@@ -213,6 +213,7 @@ export async function runFuzzer(options: {
     config: loadConfig({
       supportAddress: "soporte@aviso.test",
       technicians: [{ address: "lucia@aviso.test" }],
+      feedbackUrl: "http://127.0.0.1:3000/feedback",
       tokenSecret: "fuzz-secret-0123456789abcdef",
       defaultLocale: "es",
     }),

@@ -75,6 +75,7 @@ async function world(endpoints: { dynamo: string; ses: string }) {
     config: loadConfig({
       supportAddress: "soporte@aviso.test",
       technicians: [{ address: TECHNICIAN, name: "Lucía" }],
+      feedbackUrl: "http://127.0.0.1:3000/feedback",
       tokenSecret: "loop-secret-0123456789abcdef",
       defaultLocale: "es",
     }),

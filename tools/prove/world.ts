@@ -98,6 +98,7 @@ export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?:
       supportAddress: "soporte@aviso.test",
       technicians: TECHNICIANS,
       supportLead: "lead@aviso.test",
+      feedbackUrl: "http://127.0.0.1:3000/feedback",
       tokenSecret: "fault-injection-secret-0123456789",
       trustLocalTechnicians: true,
       defaultLocale: "es",
