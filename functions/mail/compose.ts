@@ -28,21 +28,46 @@ export function parseEffectTag(tag: string): { ticketId: string; effectId: strin
   return ticketId && effectId && /^T-\d+$/.test(ticketId) ? { ticketId, effectId } : undefined;
 }
 
-/** Formats an address for a header, quoting the display name as RFC 5322 asks. */
+/**
+ * Formats an address for a header: an ASCII display name quoted as RFC 5322 asks, any other as an
+ * RFC 2047 encoded word (SES takes only ASCII in address headers).
+ */
 export function formatAddress(person: Person): string {
   if (!person.name) return person.address;
-  const name = person.name.replace(/[\r\n]+/g, " ").replace(/(["\\])/g, "\\$1");
-  return `"${name}" <${person.address}>`;
+  const name = person.name.replace(/[\r\n\t]+/g, " ").trim();
+  if (!name) return person.address;
+  if (/^[ -~]*$/.test(name)) return `"${name.replace(/(["\\])/g, "\\$1")}" <${person.address}>`;
+  return `=?UTF-8?B?${Buffer.from(name, "utf8").toString("base64")}?= <${person.address}>`;
+}
+
+/** SESv2 takes header values of at most 870 characters. */
+const MAX_HEADER_VALUE = 870;
+
+/**
+ * References for a reply: the thread's first id and as many of the latest as fit in one header value
+ * (RFC 5322 §3.6.4 keeps the first and the most recent when a thread grows long).
+ */
+export function referencesValue(thread: string[]): string {
+  const [first, ...rest] = thread;
+  if (!first) return "";
+  const latest: string[] = [];
+  let length = first.length;
+  for (const id of rest.reverse()) {
+    if (length + 1 + id.length > MAX_HEADER_VALUE) break;
+    latest.unshift(id);
+    length += 1 + id.length;
+  }
+  return [first, ...latest].join(" ");
 }
 
 /** The SESv2 SendEmail request: Simple content with HTML and text, threading and loop headers. */
 export function composeSendEmail(mail: OutgoingMail): SendEmailCommandInput {
   const headers: { Name: string; Value: string }[] = [{ Name: "X-Aviso-Ticket", Value: mail.ticketId }];
   if (mail.effectId) headers.push({ Name: "X-Aviso-Effect", Value: `${mail.ticketId}/${mail.effectId}` });
-  const thread = mail.thread.filter((id) => /^<[^<>\s]+>$/.test(id)).slice(-20);
+  const thread = mail.thread.filter((id) => /^<[!-;=?-~]+>$/.test(id) && id.length <= MAX_HEADER_VALUE);
   if (thread.length > 0) {
     headers.push({ Name: "In-Reply-To", Value: thread.at(-1) as string });
-    headers.push({ Name: "References", Value: thread.join(" ") });
+    headers.push({ Name: "References", Value: referencesValue(thread) });
   }
   if (mail.automatic) {
     headers.push({ Name: "Auto-Submitted", Value: "auto-generated" });

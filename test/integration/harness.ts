@@ -85,7 +85,7 @@ export async function freshDeps(harness: Harness, clock: ManualClock, overrides:
     config,
     clock,
     log: quietLogger,
-    mailer: new SesMailer(sesClient, "eu-west-1"),
+    mailer: new SesMailer(sesClient, "eu-west-1", "aviso.test"),
     scheduler,
     rawMail: { put: async (id) => `memory://${id}` },
   };

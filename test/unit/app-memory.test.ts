@@ -9,6 +9,7 @@ import { receiveMail } from "../../functions/app/inbound";
 import { type OutboxDeps, performOutboxItem, sweepOutbox } from "../../functions/app/outbox";
 import { loadConfig } from "../../functions/config";
 import type { MetricPoint, TimerName } from "../../functions/core";
+import { assertSesSendEmail } from "../../functions/mail/ses-contract";
 import { memoryStores } from "../../functions/store/memory";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -34,6 +35,7 @@ function world(start = "2026-11-23T08:15:00Z") {
     metrics: { record: (points: MetricPoint[]) => void metrics.push(...points) },
     mailer: {
       send: async (input: SendEmailCommandInput) => {
+        assertSesSendEmail(input, { domain: "aviso.test" });
         sent.push(input);
         return { messageId: `<m${sent.length}@ses.test>` };
       },

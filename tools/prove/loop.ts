@@ -84,6 +84,7 @@ async function world(endpoints: { dynamo: string; ses: string }) {
     mailer: new SesMailer(
       new SESv2Client({ endpoint: endpoints.ses, region: "eu-west-1", credentials }),
       "eu-west-1",
+      "aviso.test",
     ),
     scheduler: timers,
     rawMail: { put: async (id) => `memory://${id}` },

@@ -93,6 +93,7 @@ export async function makeWorld(endpoints: LocalEndpoints, name: string, usage?:
     mailer: new SesMailer(
       new SESv2Client({ endpoint: endpoints.ses, region: "eu-west-1", credentials, maxAttempts: 1 }),
       "eu-west-1",
+      "aviso.test",
     ),
     config: loadConfig({
       supportAddress: "soporte@aviso.test",
