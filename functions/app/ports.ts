@@ -113,6 +113,31 @@ export interface MailingState {
   thread: string[];
 }
 
+/** A flagged address: no automatic mail goes to it until `until`. */
+export interface AddressFlagEntry {
+  address: string;
+  reason: string;
+  at: string;
+  until: string;
+}
+
+/**
+ * How long a flag holds. A flag is a guess about an address, and a wrong one silences a client, so
+ * every flag expires: an auto-responder flag after 7 days (an out-of-office lasts about a week, and a
+ * flag forged with mail "from" a client heals by itself; a real loop is flagged again after three
+ * quick mails), a permanent bounce after 30 days (a mailbox that did not exist rarely comes back
+ * sooner, and one more try costs one bounce, which flags it again), a complaint after 90 days (mail
+ * to someone who called ours spam hurts the sending reputation most).
+ */
+export const FLAG_LIFETIME_DAYS = { "auto-responder": 7, bounce: 30, complaint: 90 } as const;
+
+/** The lifetime of a flag from its reason (the reasons of app/inbound.ts and app/bounces.ts). */
+export function flagLifetimeDays(reason: string): number {
+  if (/auto-responder/i.test(reason)) return FLAG_LIFETIME_DAYS["auto-responder"];
+  if (/spam|complain/i.test(reason)) return FLAG_LIFETIME_DAYS.complaint;
+  return FLAG_LIFETIME_DAYS.bounce;
+}
+
 /** Rate counters and flagged addresses: what keeps loops and bounces in check. */
 export interface Throttle {
   /** Counts one more event for a name in a fixed window; returns the count so far in that window. */
@@ -120,8 +145,14 @@ export interface Throttle {
   peekWindow(name: string, windowSeconds: number, now: Date): Promise<number>;
   /** When aviso last mailed an address, if within the last window. */
   lastMailedAt(address: string, windowSeconds: number, now: Date): Promise<string | undefined>;
-  flagAddress(address: string, reason: string, now: Date): Promise<void>;
-  isFlagged(address: string): Promise<string | undefined>;
+  /** Flags an address until `days` from now (by default its kind's lifetime, see flagLifetimeDays). */
+  flagAddress(address: string, reason: string, now: Date, days?: number): Promise<void>;
+  /** The flag's reason; with `now`, a flag past its expiry is no flag (the table's TTL deletes lazily). */
+  isFlagged(address: string, now?: Date): Promise<string | undefined>;
+  /** Every flag still in force at `now`, for the lead (GET /flags). */
+  flags(now: Date): Promise<AddressFlagEntry[]>;
+  /** Lifts a flag; false when there was none. */
+  clearFlag(address: string): Promise<boolean>;
   /** In one read: flags and counters of these addresses, the global counter, and a ticket's thread. */
   mailingState(
     addresses: string[],
@@ -142,6 +173,11 @@ export interface QuarantineEntry {
   from?: string;
   subject?: string;
   ticketId?: string;
+  /** Absent while held; set once the lead released or discarded it (POST /quarantine/{id}/…). */
+  status?: "released" | "discarded";
+  settledAt?: string;
+  /** What became of a released mail (its ticket, or why it was held again). */
+  outcome?: string;
 }
 
 export interface FeedbackEntry {
@@ -156,6 +192,27 @@ export interface FeedbackEntry {
 export interface QuarantineRepository {
   quarantine(entry: QuarantineEntry): Promise<void>;
   quarantined(): Promise<QuarantineEntry[]>;
+  /**
+   * Marks a held entry released or discarded, once: false when it is not there or was settled
+   * already (two leads pressing the button at once process the mail once).
+   */
+  settle(
+    entry: { at: string; id: string },
+    status: "released" | "discarded",
+    now: Date,
+    outcome?: string,
+  ): Promise<boolean>;
+  /** Puts a settled entry back on hold (a release whose processing failed). */
+  unsettle(entry: { at: string; id: string }): Promise<void>;
+  /** Deletes entries (forgetting a client). */
+  remove(entries: { at: string; id: string }[]): Promise<void>;
+}
+
+/** Reads (and, for forgetting, deletes) kept raw mail by the reference stored with it. */
+export interface RawMailReader {
+  get(ref: string): Promise<Buffer>;
+  /** False when there was nothing under the reference. */
+  remove?(ref: string): Promise<boolean>;
 }
 
 /** Clients' ratings, comments and ideas. */
@@ -174,6 +231,33 @@ export interface ReportRepository {
   ticketsWithLastSent(): Promise<{ ticket: Ticket; lastSentAt?: string }[]>;
   /** Takes the right to send one report once (a retry or a second runtime must not send it twice). */
   claimReport(key: string, now: Date): Promise<boolean>;
+  /**
+   * Erases what the table holds about a client address (DESIGN §7, forgetting): the tickets it opened
+   * with their timelines, outbox and threads, the message index entries and feedback of those
+   * tickets, its flag and the mail from it held in quarantine. With `dryRun`, only counts. The raw
+   * mail the erased items pointed at is returned for the caller to delete (it is not in the table).
+   */
+  forgetClient(address: string, options?: { dryRun?: boolean }): Promise<ErasureReport>;
+}
+
+/** What forgetting a client removed (or, on a dry run, would remove). */
+export interface ErasureReport {
+  address: string;
+  tickets: string[];
+  /** Items per family. */
+  removed: {
+    tickets: number;
+    timeline: number;
+    outbox: number;
+    threads: number;
+    messageIndex: number;
+    feedback: number;
+    flags: number;
+    quarantine: number;
+    other: number;
+  };
+  /** Raw mail references of the erased mail (quarantine entries, timeline entries that name one). */
+  rawRefs: string[];
 }
 
 /** Every storage port, as the functions that need them receive them. */

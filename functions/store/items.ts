@@ -201,7 +201,9 @@ export const SentItemSchema = schema(() => z.object({ messageId: z.string() }));
 export const CounterItemSchema = schema(() =>
   z.object({ count: z.number().default(0), lastAt: optionalText }),
 );
-export const FlagItemSchema = schema(() => z.object({ reason: z.string() }));
+export const FlagItemSchema = schema(() =>
+  z.object({ reason: z.string(), at: z.string().default(""), until: optionalText }),
+);
 
 export const QuarantineItemSchema: z.ZodType<QuarantineEntry> = schema(() =>
   z.object({
@@ -213,6 +215,9 @@ export const QuarantineItemSchema: z.ZodType<QuarantineEntry> = schema(() =>
     from: optionalText,
     subject: optionalText,
     ticketId: optionalText,
+    status: z.enum(["released", "discarded"]).optional(),
+    settledAt: optionalText,
+    outcome: optionalText,
   }),
 );
 

@@ -38,7 +38,9 @@ export const message = (messageId: string): ItemKey => ({
   SK: "MSG",
 });
 export const counter: ItemKey = { PK: "COUNTER", SK: "TICKET" };
-export const flag = (address: string): ItemKey => ({ PK: `FLAG#${address.toLowerCase()}`, SK: "FLAG" });
+/** Flags in one partition, so the lead's list (GET /flags) is a query. */
+export const flagPartition = "FLAG";
+export const flag = (address: string): ItemKey => ({ PK: flagPartition, SK: address.toLowerCase() });
 /** A fixed-window counter: one item per name and window. */
 export const rate = (name: string, windowSeconds: number, now: Date): ItemKey => ({
   PK: `RATE#${name.toLowerCase()}#${windowSeconds}#${windowOf(now, windowSeconds)}`,

@@ -5,9 +5,12 @@
  */
 import type { EffectResult } from "../app/effect-result";
 import {
+  type AddressFlagEntry,
   ConflictError,
+  type ErasureReport,
   type FeedbackEntry,
   type FeedbackRepository,
+  flagLifetimeDays,
   type MailingState,
   type MailLedger,
   OUTBOX_LEASE_SECONDS,
@@ -37,7 +40,7 @@ export class MemoryTable {
   threads = new Map<string, { ids: string[]; lastSentAt?: string }>();
   sent = new Map<string, string>();
   counters = new Map<string, { count: number; lastAt?: string }>();
-  flags = new Map<string, string>();
+  flags = new Map<string, { reason: string; at: string; until: string }>();
   quarantine: QuarantineEntry[] = [];
   feedback: FeedbackEntry[] = [];
   reports = new Set<string>();
@@ -217,12 +220,25 @@ export class MemoryThrottle implements Throttle {
       .at(-1);
   }
 
-  async flagAddress(address: string, reason: string, _now: Date) {
-    this.t.flags.set(address.toLowerCase(), reason);
+  async flagAddress(address: string, reason: string, now: Date, days = flagLifetimeDays(reason)) {
+    const until = new Date(now.getTime() + days * 86_400_000).toISOString();
+    this.t.flags.set(address.toLowerCase(), { reason, at: now.toISOString(), until });
   }
 
-  async isFlagged(address: string) {
-    return this.t.flags.get(address.toLowerCase());
+  async isFlagged(address: string, now?: Date) {
+    const flag = this.t.flags.get(address.toLowerCase());
+    return flag && (!now || flag.until > now.toISOString()) ? flag.reason : undefined;
+  }
+
+  async flags(now: Date): Promise<AddressFlagEntry[]> {
+    return [...this.t.flags]
+      .filter(([, flag]) => flag.until > now.toISOString())
+      .map(([address, flag]) => ({ address, ...flag }))
+      .sort((a, b) => a.address.localeCompare(b.address));
+  }
+
+  async clearFlag(address: string) {
+    return this.t.flags.delete(address.toLowerCase());
   }
 
   async mailingState(addresses: string[], windowSeconds: number, now: Date, threadOf?: string) {
@@ -234,7 +250,7 @@ export class MemoryThrottle implements Throttle {
       thread: threadOf ? [...(this.t.threads.get(threadOf)?.ids ?? [])] : [],
     };
     for (const address of unique) {
-      const flag = this.t.flags.get(address);
+      const flag = await this.isFlagged(address, now);
       if (flag) state.flagged.set(address, flag);
       state.sent.set(address, await this.peekWindow(`out#${address}`, windowSeconds, now));
     }
@@ -263,6 +279,28 @@ export class MemoryQuarantine implements QuarantineRepository {
   }
   async quarantined() {
     return copy(this.t.quarantine).sort((a, b) => `${a.at}#${a.id}`.localeCompare(`${b.at}#${b.id}`));
+  }
+  async settle(
+    key: { at: string; id: string },
+    status: "released" | "discarded",
+    now: Date,
+    outcome?: string,
+  ) {
+    const entry = this.t.quarantine.find((e) => e.at === key.at && e.id === key.id);
+    if (!entry || entry.status) return false;
+    Object.assign(entry, { status, settledAt: now.toISOString(), ...(outcome ? { outcome } : {}) });
+    return true;
+  }
+  async unsettle(key: { at: string; id: string }) {
+    const entry = this.t.quarantine.find((e) => e.at === key.at && e.id === key.id);
+    if (entry) {
+      delete entry.status;
+      delete entry.settledAt;
+      delete entry.outcome;
+    }
+  }
+  async remove(keys: { at: string; id: string }[]) {
+    this.t.quarantine = this.t.quarantine.filter((e) => !keys.some((k) => k.at === e.at && k.id === e.id));
   }
 }
 
@@ -294,6 +332,55 @@ export class MemoryReports implements ReportRepository {
     if (this.t.reports.has(reportKey)) return false;
     this.t.reports.add(reportKey);
     return true;
+  }
+  async forgetClient(address: string, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
+    const who = address.trim().toLowerCase();
+    const t = this.t;
+    const tickets = [...t.tickets.values()]
+      .filter((ticket) => ticket.client.address.toLowerCase() === who)
+      .map((ticket) => ticket.id)
+      .sort();
+    const mine = (ticketId: string | undefined) => ticketId !== undefined && tickets.includes(ticketId);
+    const timeline = tickets.flatMap((id) => t.timelines.get(id) ?? []);
+    const outbox = [...t.outbox].filter(([, item]) => mine(item.ticketId));
+    const sent = [...t.sent.keys()].filter((key) => mine(key.split("\u0000")[0]));
+    const messages = [...t.messages].filter(([, ticketId]) => mine(ticketId));
+    const feedback = t.feedback.filter((f) => mine(f.ticketId));
+    const held = t.quarantine.filter((q) => q.from?.toLowerCase() === who || mine(q.ticketId));
+    const report: ErasureReport = {
+      address: who,
+      tickets,
+      removed: {
+        tickets: tickets.length,
+        timeline: timeline.length,
+        outbox: outbox.length,
+        threads: tickets.filter((id) => t.threads.has(id)).length,
+        messageIndex: messages.length,
+        feedback: feedback.length,
+        flags: t.flags.has(who) ? 1 : 0,
+        quarantine: held.length,
+        other: sent.length,
+      },
+      rawRefs: [
+        ...new Set([
+          ...held.map((q) => q.rawRef),
+          ...timeline.map((e) => e.data?.rawRef).filter((ref): ref is string => typeof ref === "string"),
+        ]),
+      ].sort(),
+    };
+    if (options.dryRun) return report;
+    for (const id of tickets) {
+      t.tickets.delete(id);
+      t.timelines.delete(id);
+      t.threads.delete(id);
+    }
+    for (const [key] of outbox) t.outbox.delete(key);
+    for (const key of sent) t.sent.delete(key);
+    for (const [key] of messages) t.messages.delete(key);
+    t.feedback = t.feedback.filter((f) => !mine(f.ticketId));
+    t.quarantine = t.quarantine.filter((q) => !held.includes(q));
+    t.flags.delete(who);
+    return report;
   }
 }
 

@@ -1,10 +1,12 @@
 /** What the support lead's page and weekly report read across tickets, and the once-only report claim. */
 import { paginateScan } from "@aws-sdk/lib-dynamodb";
-import type { ReportRepository } from "../app/ports";
+import type { ErasureReport, ReportRepository } from "../app/ports";
 import type { Ticket } from "../core";
-import { putIfAbsent, type Table } from "./dynamo";
-import { parseItem, ThreadItemSchema, TicketItemSchema } from "./items";
+import { getItem, putIfAbsent, queryPartition, type Table } from "./dynamo";
+import { parseItem, ThreadItemSchema, TicketItemSchema, TimelineItemSchema } from "./items";
+import type { ItemKey } from "./keys";
 import * as keys from "./keys";
+import { deleteItems } from "./quarantine";
 
 export class DynamoReports implements ReportRepository {
   constructor(private readonly table: Table) {}
@@ -44,5 +46,89 @@ export class DynamoReports implements ReportRepository {
 
   claimReport(reportKey: string, now: Date): Promise<boolean> {
     return putIfAbsent(this.table, { ...keys.report(reportKey), at: now.toISOString() });
+  }
+
+  /**
+   * One scan of the table's keys and the few attributes that name a client or a ticket, then a query
+   * of each of the client's ticket partitions; a rare request (a client asks to be forgotten).
+   */
+  async forgetClient(address: string, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
+    const who = address.trim().toLowerCase();
+    const index: Record<string, unknown>[] = [];
+    for await (const page of paginateScan(
+      { client: this.table.doc },
+      {
+        TableName: this.table.name,
+        ProjectionExpression: "PK, SK, ticketId, clientAddress, #from, rawRef",
+        ExpressionAttributeNames: { "#from": "from" },
+      },
+    ))
+      index.push(...(page.Items ?? []));
+    const ticketKey = keys.ticket("");
+    const tickets = index
+      .filter(
+        (item) =>
+          item.SK === ticketKey.SK &&
+          String(item.PK).startsWith(ticketKey.PK) &&
+          String(item.clientAddress ?? "").toLowerCase() === who,
+      )
+      .map((item) => String(item.PK).slice(ticketKey.PK.length))
+      .sort();
+    const partitions = new Set(tickets.map((id) => keys.ticketPartition(id)));
+    const mine = (ticketId: unknown) => typeof ticketId === "string" && tickets.includes(ticketId);
+    const report: ErasureReport = {
+      address: who,
+      tickets,
+      removed: {
+        tickets: 0,
+        timeline: 0,
+        outbox: 0,
+        threads: 0,
+        messageIndex: 0,
+        feedback: 0,
+        flags: 0,
+        quarantine: 0,
+        other: 0,
+      },
+      rawRefs: [],
+    };
+    const doomed: ItemKey[] = [];
+    const rawRefs = new Set<string>();
+    const messagePrefix = keys.message("x").PK.slice(0, 4);
+    for (const item of index) {
+      const key = { PK: String(item.PK), SK: String(item.SK) };
+      if (partitions.has(key.PK)) continue;
+      if (key.PK === keys.quarantinePartition) {
+        if (String(item.from ?? "").toLowerCase() !== who && !mine(item.ticketId)) continue;
+        report.removed.quarantine += 1;
+        if (typeof item.rawRef === "string") rawRefs.add(item.rawRef);
+      } else if (!mine(item.ticketId)) continue;
+      else if (key.PK.startsWith(messagePrefix)) report.removed.messageIndex += 1;
+      else if (key.PK === keys.feedbackPartition) report.removed.feedback += 1;
+      else report.removed.other += 1;
+      doomed.push(key);
+    }
+    const flag = keys.flag(who);
+    if (await getItem(this.table, flag, true)) {
+      report.removed.flags = 1;
+      doomed.push(flag);
+    }
+    for (const partition of partitions) {
+      for (const item of await queryPartition(this.table, partition)) {
+        const sk = String(item.SK);
+        if (sk === ticketKey.SK) report.removed.tickets += 1;
+        else if (sk === keys.thread("").SK) report.removed.threads += 1;
+        else if (sk.startsWith(keys.outboxPrefix)) report.removed.outbox += 1;
+        else if (sk.startsWith(keys.timelinePrefix)) {
+          report.removed.timeline += 1;
+          const rawRef = parseItem(TimelineItemSchema, item, `timeline of ${partition}`).entry.data?.rawRef;
+          if (typeof rawRef === "string") rawRefs.add(rawRef);
+        } else report.removed.other += 1;
+        doomed.push({ PK: partition, SK: sk });
+      }
+    }
+    report.rawRefs = [...rawRefs].sort();
+    if (!options.dryRun) await deleteItems(this.table, doomed);
+    return report;
   }
 }

@@ -1,10 +1,11 @@
 /** Rate counters and flagged addresses on the table: what keeps loops and bounces in check. */
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { MailingState, Throttle } from "../app/ports";
-import { countInWindow, getItem, getMany, type Table } from "./dynamo";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type AddressFlagEntry, flagLifetimeDays, type MailingState, type Throttle } from "../app/ports";
+import { countInWindow, expiresAfterDays, getItem, getMany, queryPartition, type Table } from "./dynamo";
 import { CounterItemSchema, FlagItemSchema, parseItem, ThreadItemSchema } from "./items";
 import * as keys from "./keys";
 import { keyString } from "./keys";
+import { TTL_ATTRIBUTE } from "./table";
 
 const outName = (address: string) => `out#${address.toLowerCase()}`;
 const OUT_TO_ALL = "out#*";
@@ -34,18 +35,47 @@ export class DynamoThrottle implements Throttle {
     return times.sort().at(-1);
   }
 
-  async flagAddress(address: string, reason: string, now: Date): Promise<void> {
+  /** The flag carries its expiry twice: `until` for the read-time check, the TTL for the table to delete it. */
+  async flagAddress(
+    address: string,
+    reason: string,
+    now: Date,
+    days = flagLifetimeDays(reason),
+  ): Promise<void> {
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.name,
-        Item: { ...keys.flag(address), reason, at: now.toISOString() },
+        Item: {
+          ...keys.flag(address),
+          reason,
+          at: now.toISOString(),
+          until: new Date(now.getTime() + days * 86_400_000).toISOString(),
+          [TTL_ATTRIBUTE]: expiresAfterDays(now, days),
+        },
       }),
     );
   }
 
-  async isFlagged(address: string): Promise<string | undefined> {
+  async isFlagged(address: string, now?: Date): Promise<string | undefined> {
     const item = await getItem(this.table, keys.flag(address));
-    return item ? parseItem(FlagItemSchema, item, "address flag").reason : undefined;
+    const flag = item ? parseItem(FlagItemSchema, item, "address flag") : undefined;
+    return flag && inForce(flag, now) ? flag.reason : undefined;
+  }
+
+  async flags(now: Date): Promise<AddressFlagEntry[]> {
+    const items = await queryPartition(this.table, keys.flagPartition);
+    return items
+      .map((item) => ({ address: String(item.SK), ...parseItem(FlagItemSchema, item, "address flag") }))
+      .filter((flag) => inForce(flag, now))
+      .map(({ address, reason, at, until }) => ({ address, reason, at, until: until ?? "" }))
+      .sort((a, b) => a.address.localeCompare(b.address));
+  }
+
+  async clearFlag(address: string): Promise<boolean> {
+    const result = await this.table.doc.send(
+      new DeleteCommand({ TableName: this.table.name, Key: keys.flag(address), ReturnValues: "ALL_OLD" }),
+    );
+    return Boolean(result.Attributes);
   }
 
   async mailingState(
@@ -76,7 +106,8 @@ export class DynamoThrottle implements Throttle {
     if (thread) state.thread = parseItem(ThreadItemSchema, thread, `thread of ${threadOf}`).ids;
     for (const address of unique) {
       const flag = items.get(keyString(keys.flag(address)));
-      if (flag) state.flagged.set(address, parseItem(FlagItemSchema, flag, "address flag").reason);
+      const parsed = flag ? parseItem(FlagItemSchema, flag, "address flag") : undefined;
+      if (parsed && inForce(parsed, now)) state.flagged.set(address, parsed.reason);
       state.sent.set(address, count(outName(address)));
     }
     return state;
@@ -90,4 +121,9 @@ export class DynamoThrottle implements Throttle {
       ...(automatic ? [countInWindow(this.table, OUT_TO_ALL, windowSeconds, now)] : []),
     ]);
   }
+}
+
+/** A flag written before flags expired has no `until`: it holds until cleared. */
+function inForce(flag: { until?: string | undefined }, now: Date | undefined): boolean {
+  return !now || !flag.until || flag.until > now.toISOString();
 }

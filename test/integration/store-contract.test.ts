@@ -225,6 +225,125 @@ describe.each(adapters)("the storage ports on %s", (_name, make) => {
   });
 });
 
+describe.each(adapters)("flags, quarantine and forgetting on %s (issue 14)", (_name, make) => {
+  const day = 86_400_000;
+  it("flags expire (read-time, whatever the TTL deleted), are listed and cleared", async () => {
+    const s = await make();
+    const at = new Date("2026-11-23T08:15:00Z");
+    const later = (days: number) => new Date(at.getTime() + days * day);
+    const responder = "looks like an auto-responder: 3 new requests today";
+    await s.throttle.flagAddress("Loop@X.example", responder, at);
+    await s.throttle.flagAddress("gone@x.example", "permanent bounce (General)", at);
+    await s.throttle.flagAddress("short@x.example", "hard bounce", at, 1);
+    expect(await s.throttle.flags(at)).toEqual([
+      {
+        address: "gone@x.example",
+        reason: "permanent bounce (General)",
+        at: at.toISOString(),
+        until: later(30).toISOString(),
+      },
+      { address: "loop@x.example", reason: responder, at: at.toISOString(), until: later(7).toISOString() },
+      {
+        address: "short@x.example",
+        reason: "hard bounce",
+        at: at.toISOString(),
+        until: later(1).toISOString(),
+      },
+    ]);
+    expect(await s.throttle.isFlagged("short@x.example", later(0.5))).toBe("hard bounce");
+    expect(await s.throttle.isFlagged("short@x.example", later(2))).toBeUndefined();
+    const state = await s.throttle.mailingState(["short@x.example", "loop@x.example"], 600, later(2));
+    expect([...state.flagged.keys()]).toEqual(["loop@x.example"]);
+    expect((await s.throttle.flags(later(8))).map((f) => f.address)).toEqual(["gone@x.example"]);
+    expect(await s.throttle.clearFlag("GONE@x.example")).toBe(true);
+    expect(await s.throttle.clearFlag("gone@x.example")).toBe(false);
+    expect(await s.throttle.isFlagged("gone@x.example", later(8))).toBeUndefined();
+    expect(await s.throttle.flags(at)).toHaveLength(2);
+  });
+
+  it("quarantine: an entry is settled once, put back on hold, and removed", async () => {
+    const s = await make();
+    const entry = {
+      at: "2026-11-23T09:00:00.000Z",
+      id: "abc",
+      kind: "bulk",
+      reason: "List-Unsubscribe",
+      rawRef: "memory://abc",
+    };
+    await s.quarantine.quarantine(entry);
+    const now = new Date("2026-11-23T10:00:00Z");
+    expect(await s.quarantine.settle({ at: entry.at, id: "nope" }, "discarded", now)).toBe(false);
+    expect(await s.quarantine.settle(entry, "released", now, "T-1001")).toBe(true);
+    expect(await s.quarantine.settle(entry, "discarded", now)).toBe(false);
+    expect(await s.quarantine.quarantined()).toEqual([
+      { ...entry, status: "released", settledAt: now.toISOString(), outcome: "T-1001" },
+    ]);
+    await s.quarantine.unsettle(entry);
+    expect(await s.quarantine.quarantined()).toEqual([entry]);
+    await s.quarantine.remove([entry]);
+    expect(await s.quarantine.quarantined()).toEqual([]);
+  });
+
+  it("forgetting a client erases its tickets and all that hangs on them, and nothing of anybody else", async () => {
+    const s = await make();
+    const now = new Date(opened);
+    const ana = newRequest("T-1001");
+    await s.tickets.commit(undefined, ana.decision, ana.event, now);
+    const other = parseEvent({
+      ...ana.event,
+      id: "mail-2",
+      ticketId: "T-1002",
+      from: { address: "bea@otra.example" },
+    });
+    await s.tickets.commit(undefined, decide(undefined, other, opened, settings), other, now);
+    await s.tickets.addTimeline("T-1001", {
+      at: "2026-11-23T09:00:01.000Z",
+      kind: "mail-in",
+      type: "reply",
+      summary: "reply",
+      data: { rawRef: "memory://ana-reply" },
+    });
+    await s.mail.claimMessage("<ana-1@cliente.example>", "T-1001", now);
+    await s.mail.indexMessage("<ours-1@ses>", "T-1001", now);
+    await s.mail.appendThread("T-1001", "<ana-1@cliente.example>");
+    await s.mail.claimMessage("<bea-1@otra.example>", "T-1002", now);
+    await s.feedback.recordFeedback("T-1001", { rating: 5 }, now);
+    await s.feedback.recordFeedback("T-1002", { rating: 4 }, now);
+    await s.throttle.flagAddress("ana@cliente.example", "hard bounce", now);
+    await s.throttle.flagAddress("bea@otra.example", "hard bounce", now);
+    const held = { at: opened, kind: "bulk", reason: "x" };
+    await s.quarantine.quarantine({ ...held, id: "q1", rawRef: "memory://q1", from: "ANA@cliente.example" });
+    await s.quarantine.quarantine({ ...held, id: "q2", rawRef: "memory://q2", from: "bea@otra.example" });
+
+    const dry = await s.reports.forgetClient("Ana@Cliente.example", { dryRun: true });
+    expect(dry).toMatchObject({
+      address: "ana@cliente.example",
+      tickets: ["T-1001"],
+      removed: { tickets: 1, threads: 1, messageIndex: 2, feedback: 1, flags: 1, quarantine: 1 },
+    });
+    expect(dry.removed.timeline).toBe(2);
+    expect(dry.removed.outbox).toBe(ana.decision.effects.length);
+    expect(dry.rawRefs.sort()).toEqual(["memory://ana-reply", "memory://q1"]);
+    expect(await s.tickets.load("T-1001")).toBeDefined();
+
+    expect(await s.reports.forgetClient("ana@cliente.example")).toEqual(dry);
+    expect(await s.tickets.load("T-1001")).toBeUndefined();
+    expect(await s.tickets.timeline("T-1001")).toEqual([]);
+    expect(await s.outbox.list("T-1001")).toEqual([]);
+    expect(await s.mail.thread("T-1001")).toEqual([]);
+    expect(await s.mail.lookupMessage("<ana-1@cliente.example>")).toBeUndefined();
+    expect(await s.mail.lookupMessage("<ours-1@ses>")).toBeUndefined();
+    expect(await s.throttle.isFlagged("ana@cliente.example", now)).toBeUndefined();
+    // Nobody else's data goes.
+    expect((await s.tickets.load("T-1002"))?.client.address).toBe("bea@otra.example");
+    expect(await s.mail.lookupMessage("<bea-1@otra.example>")).toBe("T-1002");
+    expect((await s.feedback.feedback()).map((f) => f.ticketId)).toEqual(["T-1002"]);
+    expect(await s.throttle.isFlagged("bea@otra.example", now)).toBe("hard bounce");
+    expect((await s.quarantine.quarantined()).map((q) => q.id)).toEqual(["q2"]);
+    expect((await s.reports.forgetClient("ana@cliente.example")).tickets).toEqual([]);
+  });
+});
+
 describe("items read back are parsed", () => {
   it("a malformed ticket item fails where it is read, naming it", async () => {
     const client = new DynamoDBClient({ endpoint: local().dynamo.endpoint, region: "local", credentials });
