@@ -1,5 +1,6 @@
-import type { InboundDeps } from "../app/inbound";
+import type { InboundDeps, InboundMeta } from "../app/inbound";
 import { receiveMail } from "../app/inbound";
+import type { MailContext } from "../mail/inspect";
 import { InboundSesEventSchema } from "./schemas";
 
 export interface RawMailSource {
@@ -16,18 +17,17 @@ export function makeInboundEmailHandler(deps: () => Promise<InboundDeps & { rawS
     for (const record of parsed.Records) {
       const receipt = record.ses.receipt;
       const { raw, ref } = await d.rawSource.get(record.ses.mail.messageId);
-      results.push(
-        await receiveMail(d, raw, {
-          rawRef: ref,
-          verdicts: {
-            spf: receipt.spfVerdict.status,
-            dkim: receipt.dkimVerdict.status,
-            dmarc: receipt.dmarcVerdict.status,
-            spam: receipt.spamVerdict.status,
-            virus: receipt.virusVerdict.status,
-          },
-        }),
-      );
+      // SES's verdicts are the only authentication evidence on AWS (DESIGN §7); dmarcPolicy comes
+      // only with a DMARC FAIL, and a FAIL under p=quarantine or p=reject is held as forged.
+      const verdicts: NonNullable<InboundMeta["verdicts"]> & NonNullable<MailContext["verdicts"]> = {
+        spf: receipt.spfVerdict.status,
+        dkim: receipt.dkimVerdict.status,
+        dmarc: receipt.dmarcVerdict.status,
+        ...(receipt.dmarcPolicy ? { dmarcPolicy: receipt.dmarcPolicy } : {}),
+        spam: receipt.spamVerdict.status,
+        virus: receipt.virusVerdict.status,
+      };
+      results.push(await receiveMail(d, raw, { rawRef: ref, verdicts }));
     }
     return { results };
   };

@@ -26,9 +26,52 @@ const BULK_MAILER =
 const UNSUBSCRIBE =
   /(unsubscribe|opt[- ]out|no longer wish to receive|to stop receiving|darse de baja|dar de baja|cancelar (la )?suscripci[oó]n|abbestellen|abmelden|d[ée]sabonner|se d[ée]sinscrire|disiscriviti)/i;
 
-/** Whether a mail was sent by a machine, and why: RFC 3834 and the union of helpdesk rules. */
-export function automatedVerdict(mail: InboundMail, visibleText: string): Verdict | undefined {
-  return bounceVerdict(mail) ?? autoReplyVerdict(mail) ?? bulkVerdict(mail, visibleText);
+export interface AutomatedOptions {
+  /**
+   * Whether what the body says may count (delivery-failure, challenge and unsubscribe wording).
+   * False for an authenticated technician, whose own words are never read as a machine's.
+   */
+  bodyHeuristics?: boolean;
+}
+
+/**
+ * Whether a mail was sent by a machine, and why: RFC 3834 and the union of helpdesk rules. What the
+ * body says never decides alone: a body rule holds a mail only beside a header that marks it as
+ * automatic (a daemon sender, a bounce subject, a null Return-Path, a no-reply sender, a bulk
+ * mailer's header), so a person who writes "unsubscribe" or "darse de baja" is read as a person.
+ */
+export function automatedVerdict(
+  mail: InboundMail,
+  visibleText: string,
+  options: AutomatedOptions = {},
+): Verdict | undefined {
+  const body = options.bodyHeuristics !== false;
+  return bounceVerdict(mail, body) ?? autoReplyVerdict(mail, body) ?? bulkVerdict(mail, visibleText, body);
+}
+
+const NO_REPLY_LOCAL =
+  /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|no[-_.]?responder|newsletters?|news|mailer|marketing|notifications?|bounces?)([-+._].*)?$/i;
+const SENDING_SERVICE_HEADER =
+  /^(feedback-id|x-report-abuse|x-csa-complaints|x-mailgun-[\w-]+|x-mandrill-user|x-sfmc-stack|x-emarsys-[\w-]+|x-rpcampaign|x-mailer-recptid)$/i;
+
+/**
+ * A header that marks the mail as sent by a machine or a sending service, weaker than those that
+ * decide alone: a no-reply sender, or a bulk-sending service's own header. Body rules need one.
+ */
+function automatedHeaderSign(mail: InboundMail): string | undefined {
+  const addresses = [
+    mail.from?.address,
+    mail.replyTo?.address,
+    header(mail, "sender"),
+    header(mail, "return-path"),
+  ];
+  for (const value of addresses) {
+    // Sliced first: a hostile header cannot make this unanchored search quadratic.
+    const local = /<?\s*([^<>@\s]+)@/.exec((value ?? "").slice(0, 320))?.[1];
+    if (local && NO_REPLY_LOCAL.test(local)) return `no-reply sender ${local}@`;
+  }
+  const service = [...mail.headers.keys()].find((name) => SENDING_SERVICE_HEADER.test(name));
+  return service ? `sending-service header ${service}` : undefined;
 }
 
 function header(mail: InboundMail, name: string): string | undefined {
@@ -44,7 +87,7 @@ function senderLocal(mail: InboundMail): string {
   return mail.from?.address.split("@")[0] ?? "";
 }
 
-function bounceVerdict(mail: InboundMail): Verdict | undefined {
+function bounceVerdict(mail: InboundMail, bodyRules: boolean): Verdict | undefined {
   const contentType = header(mail, "content-type") ?? "";
   if (mail.contentType === "multipart/report") {
     const reportType = /report-type\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase();
@@ -63,7 +106,8 @@ function bounceVerdict(mail: InboundMail): Verdict | undefined {
   const daemon =
     DAEMON_SENDER.test(senderLocal(mail)) || DAEMON_NAME.test(mail.from?.name ?? "") || !mail.from;
   const subject = BOUNCE_SUBJECT.test(mail.subject);
-  const body = BOUNCE_BODY.test(mail.text.slice(0, 4000));
+  // Each rule that reads the body also needs a header sign: the daemon sender, the subject, <>.
+  const body = bodyRules && BOUNCE_BODY.test(mail.text.slice(0, 4000));
   const automatic = returnPathIsNull(mail) || isAutoSubmitted(mail) !== undefined;
   if (daemon && (subject || body))
     return { kind: "bounce", reason: `delivery failure from ${mail.from?.address ?? "an empty sender"}` };
@@ -79,7 +123,7 @@ function isAutoSubmitted(mail: InboundMail): string | undefined {
   return value && !/^no\b/i.test(value) ? value : undefined;
 }
 
-function autoReplyVerdict(mail: InboundMail): Verdict | undefined {
+function autoReplyVerdict(mail: InboundMail, bodyRules: boolean): Verdict | undefined {
   const autoSubmitted = isAutoSubmitted(mail);
   if (autoSubmitted) return { kind: "auto-reply", reason: `Auto-Submitted: ${autoSubmitted}` };
   const precedence = header(mail, "precedence")?.trim().toLowerCase();
@@ -111,17 +155,23 @@ function autoReplyVerdict(mail: InboundMail): Verdict | undefined {
   if (challengeHeader)
     return { kind: "auto-reply", reason: `challenge-response system (${challengeHeader})` };
   if (
+    bodyRules &&
     CHALLENGE_BODY.test(mail.text.slice(0, 3000)) &&
     (mail.subject === "" || /^(re|aw)\s*:/i.test(mail.subject))
   ) {
-    return { kind: "auto-reply", reason: "challenge-response: asks the sender to verify before delivery" };
+    const sign = automatedHeaderSign(mail);
+    if (sign)
+      return {
+        kind: "auto-reply",
+        reason: `challenge-response: asks the sender to verify before delivery (${sign})`,
+      };
   }
   if (returnPathIsNull(mail))
     return { kind: "auto-reply", reason: "null Return-Path <>: an automatic message" };
   return undefined;
 }
 
-function bulkVerdict(mail: InboundMail, visibleText: string): Verdict | undefined {
+function bulkVerdict(mail: InboundMail, visibleText: string, bodyRules: boolean): Verdict | undefined {
   const precedence = header(mail, "precedence")?.trim().toLowerCase();
   if (precedence && ["bulk", "junk", "list"].includes(precedence))
     return { kind: "bulk", reason: `Precedence: ${precedence}` };
@@ -161,8 +211,10 @@ function bulkVerdict(mail: InboundMail, visibleText: string): Verdict | undefine
   }
   const invitation =
     mail.attachments.some((a) => a.contentType === "text/calendar") || mail.contentType === "text/calendar";
-  if (UNSUBSCRIBE.test(visibleText) && !invitation) {
-    return { kind: "bulk", reason: "offers to unsubscribe: a newsletter or marketing mail" };
+  if (bodyRules && !invitation && UNSUBSCRIBE.test(visibleText)) {
+    const sign = automatedHeaderSign(mail);
+    if (sign)
+      return { kind: "bulk", reason: `offers to unsubscribe (${sign}): a newsletter or marketing mail` };
   }
   return undefined;
 }

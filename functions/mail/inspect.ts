@@ -13,6 +13,8 @@ export const MAIL_KINDS = [
   "auto-reply",
   "bounce",
   "bulk",
+  /** DMARC FAIL for a domain whose owner asks receivers to quarantine or reject such mail. */
+  "forged",
   "unparseable",
 ] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
@@ -27,12 +29,21 @@ export interface MailContext {
   tokenSecret: string;
   technicianTimeZone: string;
   /**
-   * Accept allow-listed technicians without SPF/DKIM evidence. Only for the local runtime,
-   * where mail comes from this machine.
+   * Accept allow-listed technicians without DMARC/DKIM evidence, unless a verdict says FAIL. Only
+   * for the local runtime, where mail comes from this machine (config.trustLocalTechnicians).
    */
   trustTechniciansWithoutAuthentication?: boolean;
-  /** SES receipt verdicts, when the mail came through SES. */
-  verdicts?: { spf?: string; dkim?: string; dmarc?: string };
+  /**
+   * SES receipt verdicts, when the mail came through SES (on AWS always). When they are given,
+   * headers in the message never authenticate anybody: the sender may have written them.
+   */
+  verdicts?: {
+    spf?: string;
+    dkim?: string;
+    dmarc?: string;
+    /** The From domain's DMARC policy; SES gives it only when the DMARC verdict is FAIL. */
+    dmarcPolicy?: string;
+  };
   /** Ticket of a message id aviso sent or received (the message index). */
   lookupMessageId?: (messageId: string) => Promise<string | undefined> | string | undefined;
 }
@@ -47,6 +58,11 @@ export interface Inspection {
   command: MailCommand | null;
   commandError: string | null;
   language: string | null;
+  /**
+   * Whether SES authenticated the From domain (DMARC PASS, or a DKIM PASS aligned with it): only
+   * then may aviso echo the sender's words back to the From address. Null without SES verdicts.
+   */
+  senderAuthenticated: boolean | null;
   mail?: InboundMail;
 }
 
@@ -71,6 +87,7 @@ function unparseable(reason: string, mail?: InboundMail): Inspection {
     command: null,
     commandError: null,
     language: null,
+    senderAuthenticated: null,
     ...(mail ? { mail } : {}),
   };
 }
@@ -82,6 +99,7 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
   const visible = forwarded ? text.trim() : own;
   const language = detectLanguage(visible || mail.subject) ?? null;
   const notes: string[] = [];
+  const senderAuthenticated = fromDomainAuthenticated(mail, context.verdicts);
   const result = (
     kind: MailKind,
     reason: string,
@@ -96,9 +114,15 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
     command: null,
     commandError: null,
     language,
+    senderAuthenticated,
     mail,
     ...extra,
   });
+
+  // A sender read two ways is no sender: DMARC may have judged another address than ours.
+  if (mail.fromProblem) return result("unparseable", `ambiguous sender: ${mail.fromProblem}`);
+  const forged = dmarcForgery(mail, context.verdicts);
+  if (forged) return result("forged", forged);
 
   const support = context.supportAddress.toLowerCase();
   const ownAddresses = new Set([support, ...(context.ownAddresses ?? []).map((a) => a.toLowerCase())]);
@@ -115,12 +139,15 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
     return result("auto-reply", "aviso's own mail came back (X-Aviso-Ticket)");
   }
 
-  const automated = mail.hasHeaders ? automatedVerdict(mail, own) : undefined;
+  const technician = technicianStatus(mail, context);
+  // What the body says never makes an authenticated technician's mail automatic.
+  const automated = mail.hasHeaders
+    ? automatedVerdict(mail, own, { bodyHeuristics: !technician.authenticated })
+    : undefined;
   // Never threaded, even when it carries a ticket code: an auto-reply must not touch a ticket.
   if (automated) return result(automated.kind, automated.reason);
 
   const thread = await findTicket(mail, context, notes);
-  const technician = technicianStatus(mail, context);
   if (technician.claimed && !technician.authenticated) notes.push(technician.why);
 
   if (technician.authenticated) {
@@ -141,12 +168,25 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
         },
       );
     }
-    if (thread)
+    if (thread) {
+      // Only a technician's own words reach the client: never a forward, never quoted history alone.
+      const refusal =
+        isForward(mail.subject, own) || (own === "" && isForward(mail.subject, text))
+          ? "this is a forwarded message: aviso never relays a forward to the client. Write to the client in your own words, or keep it for the technicians with #note"
+          : own === ""
+            ? "your reply has no text of your own above the quoted message, so nothing was sent to the client. Write your answer above the quote"
+            : undefined;
+      if (refusal)
+        return result("technician-command", `technician ${sender}: ${refusal}`, thread, {
+          commandError: refusal,
+        });
       return result(
         "technician-reply",
-        `technician ${sender} wrote in the thread: relayed to the client`,
+        `technician ${sender} wrote in the thread: relayed to the client (${technician.by})`,
         thread,
+        { visibleText: own },
       );
+    }
   }
 
   if (thread) return result("reply", `client reply to ${thread.ticketId} (by ${thread.by})`, thread);
@@ -205,46 +245,138 @@ async function findTicket(mail: InboundMail, context: MailContext, notes: string
   return undefined;
 }
 
-function technicianStatus(mail: InboundMail, context: MailContext) {
+interface TechnicianStatus {
+  claimed: boolean;
+  authenticated: boolean;
+  /** What authenticated the technician. */
+  by?: string;
+  /** Why an allow-listed sender was not taken as the technician. */
+  why: string;
+}
+
+/**
+ * An allow-listed address, authenticated (DESIGN §7). Through SES: its DMARC verdict PASS, or its
+ * DKIM verdict PASS on a message whose every DKIM-Signature is of the From domain's organisation.
+ * SES says only whether DKIM passed, not for which d=: with every signature aligned, whichever
+ * passed is the From domain's. SPF alone proves nothing (it checks the envelope domain, which the
+ * sender chooses), and neither do headers the sender may have written. Without SES verdicts (an
+ * inspection of a stored mail, tests), the receiving server's Authentication-Results is read, by
+ * the same rule. The local runtime may trust the allow-list alone, never past a FAIL.
+ */
+function technicianStatus(mail: InboundMail, context: MailContext): TechnicianStatus {
   const sender = mail.from?.address.toLowerCase();
   const claimed = Boolean(sender && context.technicians.map((t) => t.toLowerCase()).includes(sender));
   if (!claimed || !sender) return { claimed: false, authenticated: false, why: "" };
+  const domain = sender.slice(sender.lastIndexOf("@") + 1);
   const verdicts = context.verdicts;
-  const domain = sender.split("@")[1] ?? "";
-  const results = mail.headers.get("authentication-results") ?? "";
-  const explicitFailure =
-    /\b(spf=(fail|softfail)|dkim=fail|dmarc=fail)\b/i.test(results) ||
-    verdicts?.spf === "FAIL" ||
-    verdicts?.dkim === "FAIL" ||
-    verdicts?.dmarc === "FAIL";
-  if (!explicitFailure) {
-    if (verdicts && (verdicts.dkim === "PASS" || verdicts.spf === "PASS"))
-      return { claimed, authenticated: true, why: "" };
-    const dkimPass = new RegExp(
-      `dkim=pass[^;]*header\\.(d|i)=@?([\\w.-]*\\.)?${escapeRegExp(domain)}\\b`,
-      "i",
-    ).test(results);
-    const spfPass = new RegExp(`spf=pass[^;]*smtp\\.mailfrom=[^;\\s]*@?${escapeRegExp(domain)}\\b`, "i").test(
-      results,
-    );
-    if (dkimPass || spfPass) return { claimed, authenticated: true, why: "" };
-    // Only PASS or FAIL is evidence; the local runtime's GRAY verdicts are not.
-    const verdictEvidence = [verdicts?.spf, verdicts?.dkim, verdicts?.dmarc].some(
-      (v) => v === "PASS" || v === "FAIL",
-    );
-    if (
-      context.trustTechniciansWithoutAuthentication &&
-      !/\b(spf|dkim|dmarc)=/i.test(results) &&
-      !verdictEvidence
-    ) {
-      return { claimed, authenticated: true, why: "" };
-    }
-  }
-  return {
+  const other = otherAddressInFrom(mail, sender);
+  if (other)
+    return {
+      claimed,
+      authenticated: false,
+      why: `${sender} is on the technician list but the From header also names ${other}: treated as client mail, commands ignored`,
+    };
+  // Bounded: the patterns below scan each "pass" to the next ";".
+  const results = (mail.headers.get("authentication-results") ?? "").slice(0, 8192);
+  const refused = (evidence: string): TechnicianStatus => ({
     claimed,
     authenticated: false,
-    why: `${sender} is on the technician list but the mail has no SPF/DKIM pass for ${domain}: treated as client mail, commands ignored`,
-  };
+    why: `${sender} is on the technician list but the mail is not authenticated for ${domain} (${evidence}): treated as client mail, commands ignored`,
+  });
+  const headerFailure = /\b(spf=(fail|softfail)|dkim=fail|dmarc=fail)\b/i.test(results);
+  if (verdicts) {
+    const by = sesAuthentication(mail, verdicts, domain);
+    if (by) return { claimed, authenticated: true, by, why: "" };
+    const signers = dkimDomains(mail);
+    const failed = [verdicts.spf, verdicts.dkim, verdicts.dmarc].includes("FAIL");
+    if (context.trustTechniciansWithoutAuthentication && !failed && !headerFailure)
+      return { claimed, authenticated: true, by: "trusted by the local runtime", why: "" };
+    const evidence = `SES verdicts SPF ${verdicts.spf ?? "-"}, DKIM ${verdicts.dkim ?? "-"}${
+      signers.length ? ` (signed by ${signers.join(", ")})` : ""
+    }, DMARC ${verdicts.dmarc ?? "-"}; SPF alone and headers in the message do not count`;
+    return refused(evidence);
+  }
+  if (headerFailure) return refused("Authentication-Results reports a failure");
+  const ofDomain = `([\\w-]+\\.)*${escapeRegExp(domain)}(?![\\w.-])`;
+  const dkimPass = new RegExp(`dkim=pass[^;]*header\\.(d|i)=@?${ofDomain}`, "i");
+  const dmarcPass = new RegExp(`dmarc=pass[^;]*header\\.from=${ofDomain}`, "i");
+  if (dkimPass.test(results) || dmarcPass.test(results))
+    return { claimed, authenticated: true, by: "Authentication-Results (no SES verdicts)", why: "" };
+  if (context.trustTechniciansWithoutAuthentication && !/\b(spf|dkim|dmarc)=/i.test(results))
+    return { claimed, authenticated: true, by: "trusted by the local runtime", why: "" };
+  return refused("no DKIM or DMARC pass; SPF alone does not count");
+}
+
+/**
+ * "x@evil.example <lucia@…>": the address read is lucia's, but a reader that takes the first
+ * address (SES's DMARC check, perhaps) judged evil.example. Authentication never holds then.
+ */
+function otherAddressInFrom(mail: InboundMail, sender: string): string | undefined {
+  const named = (mail.headers.get("from") ?? "").slice(0, 998).match(/[^\s<>"(),;:]+@[^\s<>"(),;:]+/g) ?? [];
+  return named.find((address) => address.toLowerCase() !== sender);
+}
+
+function fromDomainAuthenticated(mail: InboundMail, verdicts: MailContext["verdicts"]): boolean | null {
+  if (!verdicts) return null;
+  const sender = mail.from?.address.toLowerCase();
+  if (!sender || mail.fromProblem || otherAddressInFrom(mail, sender)) return false;
+  return sesAuthentication(mail, verdicts, sender.slice(sender.lastIndexOf("@") + 1)) !== undefined;
+}
+
+/**
+ * What SES's verdicts prove of the From domain: DMARC PASS, or DKIM PASS on a message whose every
+ * DKIM-Signature is of the From domain's organisation (SES says only whether DKIM passed, not for
+ * which d=: with every signature aligned, whichever passed is the From domain's). A signature with
+ * l= (a signed prefix of the body, to which anyone may append) never counts.
+ */
+function sesAuthentication(
+  mail: InboundMail,
+  verdicts: NonNullable<MailContext["verdicts"]>,
+  domain: string,
+): string | undefined {
+  if (verdicts.dmarc === "PASS") return "SES DMARC PASS";
+  if (verdicts.dmarc === "FAIL" || verdicts.dkim !== "PASS") return undefined;
+  const signers = dkimDomains(mail);
+  if (
+    signers.length > 0 &&
+    signers.every((d) => sameOrganisation(d, domain)) &&
+    !/(^|;)\s*l\s*=/i.test(mail.headers.get("dkim-signature") ?? "")
+  )
+    return `SES DKIM PASS, signed by ${signers[0]}`;
+  return undefined;
+}
+
+/** The d= of every DKIM-Signature header in the message, lower-case. */
+function dkimDomains(mail: InboundMail): string[] {
+  const signatures = mail.headers.get("dkim-signature");
+  if (!signatures) return [];
+  return signatures
+    .split("\n")
+    .map(
+      (signature) =>
+        /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(signature)?.[1]?.toLowerCase().replace(/\.$/, "") ?? "",
+    );
+}
+
+/**
+ * The same domain, or one a parent of the other (DMARC's relaxed alignment without the public
+ * suffix list: siblings are refused). Safe without the list, since a DKIM pass needs control of
+ * d='s DNS: a parent is the From domain's owner or a registry, a child is the From domain's owner.
+ */
+function sameOrganisation(d: string, domain: string): boolean {
+  if (d === "" || domain === "") return false;
+  if (d === domain) return true;
+  const [longer, shorter] = d.length > domain.length ? [d, domain] : [domain, d];
+  return shorter.includes(".") && longer.endsWith(`.${shorter}`);
+}
+
+/** A DMARC FAIL whose domain asks receivers to quarantine or reject: the From is forged. */
+function dmarcForgery(mail: InboundMail, verdicts: MailContext["verdicts"]): string | undefined {
+  if (verdicts?.dmarc !== "FAIL") return undefined;
+  const policy = verdicts.dmarcPolicy?.toLowerCase();
+  if (policy !== "quarantine" && policy !== "reject") return undefined;
+  const domain = mail.from?.address.split("@").pop() ?? "the sender's domain";
+  return `DMARC FAIL for ${domain}, whose owner asks receivers to ${policy} such mail (p=${policy}): a forged sender, never answered`;
 }
 
 function escapeRegExp(value: string) {

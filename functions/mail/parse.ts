@@ -14,6 +14,12 @@ export interface InboundMail {
   inReplyTo?: string;
   references: string[];
   from?: Address;
+  /**
+   * Why the From header cannot be read as one sender (several addresses, several From headers, or
+   * a value mail programs read differently): such a mail's sender is not known, so nothing it claims
+   * is trusted and it is quarantined.
+   */
+  fromProblem?: string;
   to: Address[];
   cc: Address[];
   replyTo?: Address;
@@ -174,6 +180,7 @@ function fromParsed(parsed: Email, rawSize: number): InboundMail {
     (headers.get("content-type") ?? "text/plain").split(";")[0]?.trim().toLowerCase() ?? "text/plain";
   const references = (parsed.references ?? "").split(/\s+/);
   const from = addresses(parsed.from ? [parsed.from] : [])[0];
+  const fromProblem = senderProblem(parsed.headerLines);
   const replyTo = addresses(parsed.replyTo)[0];
   const date = parsed.date ? new Date(parsed.date) : undefined;
   const html = typeof parsed.html === "string" ? parsed.html : undefined;
@@ -184,6 +191,7 @@ function fromParsed(parsed: Email, rawSize: number): InboundMail {
     ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo.trim() } : {}),
     references: references.filter(Boolean),
     ...(from ? { from } : {}),
+    ...(fromProblem ? { fromProblem } : {}),
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     ...(replyTo ? { replyTo } : {}),
@@ -213,4 +221,81 @@ function addresses(entries: PostalAddress[] | undefined): Address[] {
   };
   visit(entries ?? []);
   return found;
+}
+
+/**
+ * Whether the From header names exactly one sender in one reading. The parser takes the first
+ * address of "a@x, b@y" and one of the two in "a@x <b@y>"; SES's DMARC check, a mail program and a
+ * person may take another. So several From headers, several mailboxes or a group, two angle
+ * addresses, an address outside the angle brackets that differs from the one inside, or an address
+ * with two "@" make the sender unknown. Quoted display names and comments are names, not addresses.
+ */
+export function senderProblem(headerLines: { key: string; line: string }[]): string | undefined {
+  const lines = headerLines.filter((l) => l.key.toLowerCase() === "from");
+  if (lines.length > 1) return `${lines.length} From headers`;
+  const line = lines[0]?.line;
+  if (!line) return undefined;
+  return mailboxListProblem(line.slice(line.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " "));
+}
+
+interface Mailbox {
+  bare: string;
+  /** Bare text after the first angle address. */
+  afterAngle: string;
+  angles: string[];
+}
+
+function mailboxListProblem(value: string): string | undefined {
+  const mailboxes: Mailbox[] = [{ bare: "", afterAngle: "", angles: [] }];
+  let quoted = false;
+  let comment = 0;
+  let angle: string | undefined;
+  let group = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] as string;
+    const current = mailboxes.at(-1) as Mailbox;
+    if (quoted || comment > 0) {
+      if (ch === "\\") i++;
+      else if (quoted && ch === '"') quoted = false;
+      else if (!quoted && ch === "(") comment++;
+      else if (!quoted && ch === ")") comment--;
+      continue;
+    }
+    if (angle !== undefined) {
+      if (ch === ">") {
+        current.angles.push(angle.trim());
+        angle = undefined;
+      } else angle += ch;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === "(") comment = 1;
+    else if (ch === "<") angle = "";
+    else if (ch === ",") mailboxes.push({ bare: "", afterAngle: "", angles: [] });
+    else if (ch === ":") group = true;
+    else if (ch !== ";") {
+      current.bare += ch;
+      if (current.angles.length > 0) current.afterAngle += ch;
+    }
+  }
+  if (angle !== undefined) (mailboxes.at(-1) as Mailbox).angles.push(angle.trim());
+  if (group) return "the From header names a group of addresses";
+  const named = mailboxes.filter((m) => m.bare.trim() !== "" || m.angles.length > 0);
+  if (named.length > 1) return `${named.length} addresses in the From header`;
+  const [mailbox] = named;
+  if (!mailbox) return undefined;
+  if (mailbox.angles.length > 1) return "two addresses in angle brackets in the From header";
+  const bare = mailbox.bare.split(/\s+/).filter((word) => word.includes("@"));
+  const inAngle = mailbox.angles[0];
+  if (inAngle !== undefined) {
+    if ((inAngle.match(/@/g) ?? []).length > 1) return `the From address ${inAngle} has two "@"`;
+    // Before the brackets an address is a display name, as every reader takes it (Outlook writes
+    // "ana@x <ana@x.example>"); after them, some readers take it for the address.
+    const after = mailbox.afterAngle.split(/\s+/).find((word) => word.includes("@"));
+    if (after) return `the From header names ${inAngle} in angle brackets and ${after} after them`;
+    return undefined;
+  }
+  if (bare.length > 1) return `${bare.length} addresses in the From header`;
+  if (bare[0] && (bare[0].match(/@/g) ?? []).length > 1) return `the From address ${bare[0]} has two "@"`;
+  return undefined;
 }
