@@ -69,12 +69,24 @@ export class MailIn extends Construct {
           zoneName: config.hostedZone.name,
         })
       : undefined;
-    new ses.EmailIdentity(this, "Identity", {
-      identity: zone ? ses.Identity.publicHostedZone(zone) : ses.Identity.domain(config.domain),
+    // The identity is the support domain itself, even when the zone is its parent's: aviso owns no
+    // identity, DKIM key or default configuration set of the organisation's own mail.
+    const identity = new ses.EmailIdentity(this, "Identity", {
+      identity: ses.Identity.domain(config.domain),
       configurationSet: props.configurationSet,
       dkimSigning: true,
     });
     if (zone) {
+      // SES's DKIM names are fully qualified (<token>._domainkey.<domain>): the trailing dot keeps
+      // Route 53 from appending the zone's name.
+      identity.dkimRecords.forEach((record, i) => {
+        new route53.CnameRecord(this, `Dkim${i + 1}`, {
+          zone,
+          recordName: `${record.name}.`,
+          domainName: record.value,
+          ttl: Duration.minutes(30),
+        });
+      });
       new route53.MxRecord(this, "Mx", {
         zone,
         recordName: config.domain,
