@@ -32,6 +32,20 @@ export const AvisoConfigSchema = z.object({
    * (a storm guard for the sending reputation; SES's own default rate is 14 per second).
    */
   maxAutomaticMailsPer10Minutes: z.number().int().min(1).default(6000),
+  /**
+   * Inbound mail in ten minutes, all senders together, beyond which mail is kept and held in
+   * quarantine ("rate-limited", releasable) instead of acted on, and the InboundCapped alarm fires.
+   * 300 is 30 a minute, 43,200 a day: far above what a support mailbox receives from people (the
+   * per-sender cap is 20 in ten minutes), well below a flood from many forged senders that would
+   * open tickets and send acknowledgements by the thousand.
+   */
+  maxInboundMailsPer10Minutes: z.number().int().min(1).default(300),
+  /**
+   * Days a closed ticket is kept before the table expires it (DESIGN §7, forgetting). 400 days, like
+   * the raw mail: a year of history for the weekly and yearly reports and for a client who writes
+   * again about the same fault, plus a month's margin; ops set less where policy asks for it.
+   */
+  closedTicketRetentionDays: z.number().int().min(1).default(400),
   /** Public base URL of the feedback endpoint (links in the resolution mail). */
   feedbackUrl: z.url(),
 });

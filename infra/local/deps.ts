@@ -1,11 +1,13 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { sdkLogger } from "../../functions/adapters/sdk-logger";
 import { SesMailer } from "../../functions/adapters/ses";
 import type { RawMailStore } from "../../functions/app/inbound";
+import type { RawMailReader } from "../../functions/app/ports";
 import type { RawMailSource } from "../../functions/handlers/inbound-email";
 import { dynamoStores } from "../../functions/store";
 import { tableDefinition } from "../../functions/store/table";
@@ -30,8 +32,16 @@ export async function ensureTable(client: DynamoDBClient, table = LOCAL_TABLE) {
 }
 
 /** The raw mail folder: what SES's S3 action keeps on AWS. */
-export function mailFolder(dir: string): RawMailStore & RawMailSource & { ref(id: string): string } {
+export function mailFolder(
+  dir: string,
+): RawMailStore & RawMailSource & { ref(id: string): string; reader: Required<RawMailReader> } {
   const file = (id: string) => join(dir, `${id.replace(/[^\w.-]/g, "_")}.eml`);
+  /** A stored reference back to its file, only inside this folder (a reference is data, not a path to trust). */
+  const path = (ref: string) => {
+    const candidate = resolve(ref.startsWith("file://") ? fileURLToPath(ref) : ref);
+    if (!candidate.startsWith(resolve(dir) + sep)) throw new Error(`not a raw mail of this runtime: ${ref}`);
+    return candidate;
+  };
   return {
     ref: (id) => `file://${file(id)}`,
     put: async (id, raw) => {
@@ -39,6 +49,17 @@ export function mailFolder(dir: string): RawMailStore & RawMailSource & { ref(id
       return `file://${file(id)}`;
     },
     get: async (id) => ({ raw: await readFile(file(id)), ref: `file://${file(id)}` }),
+    reader: {
+      get: async (ref) => readFile(path(ref)),
+      remove: async (ref) =>
+        rm(path(ref)).then(
+          () => true,
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === "ENOENT") return false;
+            throw error;
+          },
+        ),
+    },
   };
 }
 
@@ -61,6 +82,8 @@ export function localParts(options: { dynamodb: string | DynamoDBClient; ses: st
     ),
     rawMail: { put: folder.put },
     rawSource: { get: folder.get },
+    /** Quarantine release and forgetting read (and delete) kept mail by its reference. */
+    rawMailReader: folder.reader,
     rawRef: folder.ref,
     sentLedger: sesStoreLedger(options.ses, SES_REGION),
   };

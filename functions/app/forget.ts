@@ -1,0 +1,56 @@
+/**
+ * Forgetting a client (DESIGN §7; issue 14, finding 10): what the table holds about an address, and
+ * the raw mail those items point at. `npm run aviso -- forget <address>` locally (tools/forget.ts),
+ * `DELETE /clients/{address}` (IAM) on AWS (app/admin.ts).
+ */
+import type { Logger } from "./clock";
+import type { ErasureReport, RawMailReader, ReportRepository } from "./ports";
+
+export interface ForgetDeps {
+  reports: Pick<ReportRepository, "forgetClient">;
+  /** Deletes kept raw mail; without it the references are reported as kept. */
+  rawMailReader?: RawMailReader;
+  log: Logger;
+}
+
+export interface ForgetResult extends ErasureReport {
+  dryRun: boolean;
+  /** The raw mail the erased items pointed at: how many, how many deleted, and which could not be. */
+  rawMail: { found: number; removed: number; kept: string[] };
+}
+
+/** A plausible mail address, lower-cased; undefined otherwise. */
+export function clientAddress(input: unknown): string | undefined {
+  if (typeof input !== "string") return undefined;
+  const address = input.trim().toLowerCase();
+  return address.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(address) ? address : undefined;
+}
+
+export async function forgetClient(
+  deps: ForgetDeps,
+  address: string,
+  options: { dryRun?: boolean } = {},
+): Promise<ForgetResult> {
+  const dryRun = options.dryRun === true;
+  const report = await deps.reports.forgetClient(address, { dryRun });
+  const kept: string[] = [];
+  let removed = 0;
+  if (!dryRun) {
+    for (const ref of report.rawRefs) {
+      try {
+        if (!deps.rawMailReader?.remove) kept.push(ref);
+        else if (await deps.rawMailReader.remove(ref)) removed += 1;
+      } catch (error) {
+        deps.log.error("raw mail not deleted", { ref, error: String(error) });
+        kept.push(ref);
+      }
+    }
+  }
+  // The address is not logged: the log would keep what the erasure removed.
+  deps.log.warn(dryRun ? "client erasure counted (dry run)" : "client erased", {
+    tickets: report.tickets,
+    removed: report.removed,
+    rawMail: report.rawRefs.length,
+  });
+  return { ...report, dryRun, rawMail: { found: report.rawRefs.length, removed, kept } };
+}

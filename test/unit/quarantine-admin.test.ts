@@ -1,0 +1,186 @@
+/**
+ * Issue 14, "no black holes": held mail is listed for the lead (GET /quarantine: id, time, kind,
+ * reason, from, subject), released (POST /quarantine/{id}/release: the kept raw mail processed as a
+ * person's mail) or discarded (POST /quarantine/{id}/discard), each once.
+ */
+import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import { describe, expect, it } from "vitest";
+import { handleAdminRequest } from "../../functions/app/admin";
+import { receiveMail } from "../../functions/app/inbound";
+import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
+import { loadConfig } from "../../functions/config";
+import { memoryStores } from "../../functions/store/memory";
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+function world(start = "2026-11-23T08:15:00Z") {
+  let now = new Date(start);
+  const sent: SendEmailCommandInput[] = [];
+  const kept = new Map<string, Buffer>();
+  const stores = memoryStores();
+  const deps = {
+    ...stores,
+    config: loadConfig({
+      supportAddress: "soporte@aviso.test",
+      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
+      feedbackUrl: "http://127.0.0.1:3000/feedback",
+      tokenSecret: "unit-secret-0123456789",
+      trustLocalTechnicians: true,
+      defaultLocale: "es",
+    }),
+    clock: { now: () => new Date(now) },
+    log: quiet,
+    mailer: {
+      send: async (input: SendEmailCommandInput) => {
+        sent.push(input);
+        return { messageId: `<m${sent.length}@ses.test>` };
+      },
+    },
+    scheduler: { set: async () => {}, cancel: async () => {} },
+    rawMail: {
+      put: async (id: string, raw: Buffer) => {
+        kept.set(`memory://${id}`, raw);
+        return `memory://${id}`;
+      },
+    },
+    rawMailReader: {
+      get: async (ref: string) => {
+        const raw = kept.get(ref);
+        if (!raw) throw new Error(`no raw mail ${ref}`);
+        return raw;
+      },
+    },
+  } satisfies OutboxDeps & Record<string, unknown>;
+  return {
+    deps,
+    sent,
+    kept,
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+    drain: async () => {
+      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
+    },
+    api: async (method: string, path: string, query?: Record<string, string>) => {
+      const response = await handleAdminRequest(deps, { method, path, ...(query ? { query } : {}) });
+      return { status: response?.status, body: response ? JSON.parse(response.body) : undefined };
+    },
+  };
+}
+
+let seq = 0;
+function mail(from: string, subject: string, body: string, extra = "") {
+  seq += 1;
+  return Buffer.from(
+    `From: ${from}\r\nTo: soporte@aviso.test\r\nSubject: ${subject}\r\nMessage-ID: <q${seq}-${Date.now()}@cliente.es>\r\n${extra}Content-Type: text/plain; charset=utf-8\r\n\r\n${body}`,
+  );
+}
+
+const to = (input: SendEmailCommandInput) =>
+  (input.Destination?.ToAddresses ?? []).map((a) => /<([^>]+)>/.exec(a)?.[1] ?? a);
+
+describe("the lead's quarantine", () => {
+  it("GET /quarantine lists held mail with id, time, kind, reason, from and subject, newest first", async () => {
+    const w = world();
+    const held = await receiveMail(
+      w.deps,
+      mail("Ana <ana@cliente.es>", "Boletín", "Novedades.", "Precedence: bulk\r\n"),
+    );
+    expect(held).toMatchObject({ outcome: "quarantined", kind: "bulk" });
+    w.advance(60_000);
+    await receiveMail(w.deps, mail("Bea <bea@otra.es>", "Lista", "Hola.", "List-Id: <l.otra.es>\r\n"));
+    const { status, body } = await w.api("GET", "/quarantine");
+    expect(status).toBe(200);
+    expect(body.quarantine).toHaveLength(2);
+    expect(body.quarantine[1]).toEqual({
+      id: expect.any(String),
+      at: "2026-11-23T08:15:00.000Z",
+      kind: "bulk",
+      reason: "Precedence: bulk",
+      from: "ana@cliente.es",
+      subject: "Boletín",
+    });
+    expect(body.quarantine[0]).toMatchObject({ from: "bea@otra.es", at: "2026-11-23T08:16:00.000Z" });
+  });
+
+  it("discard: once; the entry leaves the list, ?all=1 still shows it as discarded", async () => {
+    const w = world();
+    await receiveMail(w.deps, mail("Ana <ana@cliente.es>", "Boletín", "Novedades.", "Precedence: bulk\r\n"));
+    const [entry] = (await w.api("GET", "/quarantine")).body.quarantine;
+    w.advance(3_600_000);
+    const first = await w.api("POST", `/quarantine/${entry.id}/discard`);
+    expect(first).toEqual({ status: 200, body: { id: entry.id, discarded: 1 } });
+    expect((await w.api("POST", `/quarantine/${entry.id}/discard`)).status).toBe(409);
+    expect((await w.api("POST", `/quarantine/${entry.id}/release`)).status).toBe(409);
+    expect((await w.api("GET", "/quarantine")).body.quarantine).toEqual([]);
+    expect((await w.api("GET", "/quarantine", { all: "1" })).body.quarantine).toEqual([
+      { ...entry, status: "discarded", settledAt: "2026-11-23T09:15:00.000Z" },
+    ]);
+    expect((await w.api("POST", "/quarantine/nothing-here/discard")).status).toBe(404);
+  });
+
+  it("release: a person's mail held for a failure is processed from the kept raw mail, once", async () => {
+    const w = world();
+    const raw = mail("Ana <ana@cliente.es>", "No imprime", "Desde ayer no imprime.");
+    const rawRef = await w.deps.rawMail.put("2026-11-23/worker-died", raw);
+    // What the local inbox or a failed Lambda attempt leaves: the raw mail kept, the mail held.
+    await w.deps.quarantine.quarantine({
+      at: "2026-11-23T08:15:00.000Z",
+      id: "worker-died",
+      kind: "unprocessed",
+      reason: "processing failed: worker stopped",
+      rawRef,
+      from: "ana@cliente.es",
+    });
+    w.advance(600_000);
+    const released = await w.api("POST", "/quarantine/worker-died/release");
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({
+      id: "worker-died",
+      released: 1,
+      outcome: { outcome: "applied", ticketId: "T-1001", newTicket: true, kind: "new-request" },
+    });
+    await w.drain();
+    expect(w.sent.flatMap(to)).toContain("ana@cliente.es");
+    expect((await w.api("GET", "/quarantine")).body.quarantine).toEqual([]);
+    expect((await w.api("GET", "/quarantine", { all: "1" })).body.quarantine[0]).toMatchObject({
+      status: "released",
+      outcome: "applied: T-1001",
+    });
+    expect((await w.api("POST", "/quarantine/worker-died/release")).status).toBe(409);
+  });
+
+  it("release: when the kept mail cannot be read, the entry stays held and the lead is told why", async () => {
+    const w = world();
+    await w.deps.quarantine.quarantine({
+      at: "2026-11-23T08:15:00.000Z",
+      id: "lost",
+      kind: "unprocessed",
+      reason: "x",
+      rawRef: "memory://nowhere",
+    });
+    const response = await w.api("POST", "/quarantine/lost/release");
+    expect(response.status).toBe(502);
+    expect(response.body.error).toMatch(/memory:\/\/nowhere/);
+    expect((await w.api("GET", "/quarantine")).body.quarantine).toHaveLength(1);
+  });
+
+  // Needs inbound.ts to honour meta.release (skip the automated-mail classification and the caps);
+  // flip `it.fails` to `it` once it does.
+  it.fails("release: a person's mail held as bulk opens a ticket (the automated-mail classification is skipped)", async () => {
+    const w = world();
+    await receiveMail(
+      w.deps,
+      mail(
+        "Ana <ana@cliente.es>",
+        "Darme de baja",
+        "Quiero darme de baja del servicio de impresión.",
+        "Precedence: bulk\r\n",
+      ),
+    );
+    const [entry] = (await w.api("GET", "/quarantine")).body.quarantine;
+    w.advance(600_000);
+    const released = await w.api("POST", `/quarantine/${entry.id}/release`);
+    expect(released.body.outcome).toMatchObject({ outcome: "applied", ticketId: "T-1001", newTicket: true });
+  });
+});
