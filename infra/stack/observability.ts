@@ -1,6 +1,7 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -50,6 +51,27 @@ export class Observability extends Construct {
     }
     if (props.alarmEmail) {
       const topic = new sns.Topic(this, "Alarms", { enforceSSL: true });
+      // enforceSSL's Deny-only topic policy replaces SNS's default one: CloudWatch must be let in again,
+      // for this account's alarms only.
+      const stack = Stack.of(this);
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+          actions: ["sns:Publish"],
+          resources: [topic.topicArn],
+          conditions: {
+            ArnLike: {
+              "aws:SourceArn": stack.formatArn({
+                service: "cloudwatch",
+                resource: "alarm",
+                resourceName: "*",
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
+            StringEquals: { "aws:SourceAccount": stack.account },
+          },
+        }),
+      );
       topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       // Alarm notifications carry no customer data: no KMS key for them (cdk-nag's AwsSolutions asks none).
       for (const alarm of this.alarms) alarm.addAlarmAction(new cwActions.SnsAction(topic));
