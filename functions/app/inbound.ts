@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { type Decision, EventValidationError } from "../core";
+import { type Decision, EventValidationError, isClientOrCopied } from "../core";
 import { type Inspection, inspectMail } from "../mail/inspect";
 import { applyEvent, type CoreDeps } from "./apply";
 import { OUTBOUND_WINDOW_SECONDS } from "./limits";
-import { mailEvent } from "./mail-event";
+import { copiedOnMail, mailEvent } from "./mail-event";
 import type { MailLedger, QuarantineRepository, Throttle } from "./ports";
 
 export interface RawMailStore {
@@ -37,10 +37,15 @@ export type InboundOutcome =
       newTicket: boolean;
       /** Why it was not applied. */
       reason?: string;
+      /**
+       * The ticket the mail pointed at (token, References or subject tag) although its sender is no
+       * participant of it: the mail opened `ticketId`, the sender's own, instead (DESIGN §7).
+       */
+      pointedAt?: string;
     }
   | {
       outcome: "quarantined";
-      kind: Inspection["kind"] | "virus" | "spam" | "rate-limited";
+      kind: Inspection["kind"] | "virus" | "spam" | "rate-limited" | "unprocessed";
       reason: string;
       rawRef: string;
     };
@@ -100,6 +105,34 @@ export async function receiveMail(
     return { outcome: "quarantined" as const, kind, reason, rawRef };
   };
 
+  // Whatever goes wrong once the raw mail is kept ends in quarantine with its reason, never in a
+  // retry loop that ends in a dead-letter queue nobody lists: an error that survived the SDK's own
+  // retries (throttling, timeouts) and the version-check retries is as likely to repeat as not, and a
+  // held mail can be released. Only a failing quarantine write (the table itself down) propagates.
+  let inspected: Inspection | undefined;
+  try {
+    return await processMail(deps, raw, meta, { now, digest, quarantine }, (i) => {
+      inspected = i;
+    });
+  } catch (error) {
+    const reason = `could not be processed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    deps.log.error("inbound mail failed; quarantined", { rawRef, reason });
+    return quarantine("unprocessed", reason.slice(0, 2_000), inspected);
+  }
+}
+
+async function processMail(
+  deps: InboundDeps,
+  raw: Buffer,
+  meta: InboundMeta,
+  kept: {
+    now: Date;
+    digest: string;
+    quarantine: (kind: Quarantined["kind"], reason: string, inspection?: Inspection) => Promise<Quarantined>;
+  },
+  inspected: (inspection: Inspection) => void,
+): Promise<InboundOutcome> {
+  const { now, digest, quarantine } = kept;
   if (meta.verdicts?.virus === "FAIL") return quarantine("virus", "SES virus verdict FAIL");
   if (meta.verdicts?.spam === "FAIL") return quarantine("spam", "SES spam verdict FAIL");
 
@@ -113,6 +146,7 @@ export async function receiveMail(
     ...(meta.verdicts ? { verdicts: meta.verdicts } : {}),
     lookupMessageId: (id) => deps.mail.lookupMessage(id),
   });
+  inspected(inspection);
   const mail = inspection.mail;
   if (inspection.kind === "unparseable" || !mail)
     return quarantine("unparseable", inspection.reason, inspection);
@@ -133,7 +167,20 @@ export async function receiveMail(
   const technician = config.technicians.find((t) => t.address.toLowerCase() === sender);
 
   let ticketId = inspection.ticketRef ?? undefined;
-  if (ticketId && !(await deps.tickets.load(ticketId))) ticketId = undefined;
+  const pointedAt = ticketId ? await deps.tickets.load(ticketId) : undefined;
+  if (!pointedAt) ticketId = undefined;
+  // DESIGN §7: a ticket's own threading counts only for its participants. Technicians are
+  // participants when their mail is authenticated (the inspection's technician kinds).
+  const byTechnician = inspection.kind === "technician-command" || inspection.kind === "technician-reply";
+  const outsider = pointedAt && !byTechnician && !isClientOrCopied(pointedAt, sender) ? pointedAt : undefined;
+  if (outsider) {
+    ticketId = undefined;
+    deps.log.warn("mail about a ticket from a non-participant: opens their own ticket", {
+      ticketId: outsider.id,
+      from: sender,
+      threadedBy: inspection.threadedBy,
+    });
+  }
   const opensTicket = !ticketId && (inspection.kind === "new-request" || inspection.kind === "reply");
   if (!ticketId && !opensTicket)
     return quarantine(inspection.kind, `${inspection.reason}; no ticket to apply it to`, inspection);
@@ -153,6 +200,16 @@ export async function receiveMail(
     from: { address: sender, ...(displayName ? { name: displayName } : {}) },
     actor: { address: sender, ...(actorName ? { name: actorName } : {}) },
     defaultLocale: config.defaultLocale,
+    ...(opensTicket
+      ? {
+          cc: copiedOnMail(mail, {
+            sender,
+            supportAddress: config.supportAddress,
+            technicians: config.technicians.map((t) => t.address),
+          }),
+        }
+      : {}),
+    ...(outsider ? { pointedAt: outsider.id } : {}),
   });
   let decision: Decision;
   try {
@@ -163,6 +220,16 @@ export async function receiveMail(
       return quarantine("unparseable", `cannot be read as a ticket event: ${error.message}`, inspection);
     throw error;
   }
+  if (outsider && decision.outcome !== "rejected")
+    await applyEvent(deps, {
+      type: "third-party",
+      id: `${eventId}#third-party`,
+      ticketId: outsider.id,
+      from: event.type === "client-new" ? event.from : { address: sender },
+      text: event.type === "client-new" ? (event.text ?? "").slice(0, 20_000) : "",
+      openedTicketId: ticketId,
+      ...(inspection.threadedBy ? { threadedBy: inspection.threadedBy } : {}),
+    });
   if (responder)
     await applyEvent(deps, {
       type: "delivery-failed",
@@ -183,6 +250,7 @@ export async function receiveMail(
     eventId,
     newTicket,
     ...(decision.reason ? { reason: decision.reason } : {}),
+    ...(outsider ? { pointedAt: outsider.id } : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 /** What an inspected mail asks of its ticket, as a ticket event. Pure: no storage, no clock. */
-import type { Locale, Person, TicketEventInput } from "../core";
+import { type Locale, type Person, PersonSchema, type TicketEventInput } from "../core";
 import type { Inspection } from "../mail/inspect";
 import { replyIntent } from "../mail/intent";
 import { clientLocale } from "../mail/language";
+import type { InboundMail } from "../mail/parse";
+import { splitReply } from "../mail/quotes";
 
 export interface MailEventContext {
   ticketId: string;
@@ -15,12 +17,55 @@ export interface MailEventContext {
   /** The sender as an actor: an allow-listed technician's configured name before the display name. */
   actor: Person;
   defaultLocale: Locale;
+  /** The addresses a new request copied (see copiedOnMail): they become the ticket's participants. */
+  cc?: Person[];
+  /**
+   * The ticket a non-participant's mail pointed at (DESIGN §7). Their mail opens their own ticket
+   * with their own words only: no quoted or forwarded text, no other ticket's tag in its subject.
+   */
+  pointedAt?: string;
+}
+
+const SUBJECT_TAGS = /\s*\[#T-\d{1,12}\]\s*/gi;
+
+/**
+ * Whom a new request copied: its To and Cc, without the sender, the support address (any of its
+ * plus-addresses too) and the technicians.
+ */
+export function copiedOnMail(
+  mail: Pick<InboundMail, "to" | "cc">,
+  context: { sender: string; supportAddress: string; technicians: string[] },
+): Person[] {
+  const support = context.supportAddress.toLowerCase();
+  const [supportLocal = "", supportDomain = ""] = support.split("@");
+  const excluded = new Set([
+    context.sender.toLowerCase(),
+    support,
+    ...context.technicians.map((t) => t.toLowerCase()),
+  ]);
+  const seen = new Set<string>();
+  const copied: Person[] = [];
+  for (const person of [...mail.to, ...mail.cc]) {
+    const address = person.address.trim().toLowerCase();
+    const [local = "", domain = ""] = address.split("@");
+    // The event schema's own check, so one odd Cc address cannot make the request unreadable.
+    if (excluded.has(address) || seen.has(address) || !PersonSchema.shape.address.safeParse(address).success)
+      continue;
+    if (domain === supportDomain && local.startsWith(`${supportLocal}+`)) continue;
+    seen.add(address);
+    const name = person.name?.trim().slice(0, 200);
+    copied.push({ address, ...(name ? { name } : {}) });
+    if (copied.length >= 50) break;
+  }
+  return copied;
 }
 
 export function mailEvent(inspection: Inspection, context: MailEventContext): TicketEventInput {
   const { ticketId, eventId: id, messageId, actor } = context;
-  const text = inspection.visibleText;
-  const subject = inspection.mail?.subject ?? "";
+  const pointed = context.opensTicket && context.pointedAt !== undefined;
+  const text = pointed ? splitReply(inspection.mail?.text ?? "").visible : inspection.visibleText;
+  const written = inspection.mail?.subject ?? "";
+  const subject = pointed ? written.replace(SUBJECT_TAGS, " ").trim() : written;
   if (context.opensTicket)
     return {
       type: "client-new",
@@ -31,11 +76,14 @@ export function mailEvent(inspection: Inspection, context: MailEventContext): Ti
       text,
       locale: clientLocale(`${subject}\n${text}`, context.defaultLocale),
       messageId,
+      ...(context.cc && context.cc.length > 0 ? { cc: context.cc } : {}),
     };
   if (inspection.kind === "reply")
     return { type: "client-reply", id, ticketId, from: actor, text, intent: replyIntent(text), messageId };
   if (inspection.kind === "technician-reply") return { type: "reply", id, ticketId, actor, text };
   const command = inspection.command;
+  if (command?.name === "cc" && command.participants && !inspection.commandError)
+    return { type: "cc", id, ticketId, actor, ...command.participants };
   if (inspection.commandError || !command)
     return {
       type: "command-error",

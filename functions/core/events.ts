@@ -50,6 +50,8 @@ export const ClientNewSchema = z.object({
   locale: LocaleSchema.optional(),
   calendar: CalendarSpecSchema.optional(),
   messageId: z.string().optional(),
+  /** The addresses the client copied on the opening mail (To/Cc, not support, not technicians). */
+  cc: z.array(PersonSchema).max(50).optional(),
 });
 
 export const ClientReplySchema = z.object({
@@ -114,6 +116,35 @@ export const ResolutionSchema = z
   })
   .refine((event) => Boolean(event.fix || event.text), { message: "needs fix or text", path: ["fix"] });
 export const NoteSchema = z.object({ ...technician, type: z.literal("note"), text });
+/** A technician adds participants to a ticket, or removes copied ones (#cc / #copia). */
+export const ParticipantsSchema = z
+  .object({
+    ...technician,
+    type: z.literal("cc"),
+    add: z.array(z.email()).max(50).default([]),
+    remove: z.array(z.email()).max(50).default([]),
+  })
+  .refine((event) => event.add.length + event.remove.length > 0, {
+    message: "needs an address to add or remove",
+    path: ["add"],
+  });
+/**
+ * Someone who is not a participant wrote in a ticket's thread (token, References or subject tag).
+ * Their mail opened their own ticket; this one only tells its technicians.
+ */
+export const ThirdPartySchema = z.object({
+  ...base,
+  type: z.literal("third-party"),
+  from: PersonSchema,
+  /** Their own words only, never what they quote. */
+  text: z.string().max(20_000).default(""),
+  /** The ticket their mail opened. */
+  openedTicketId: z
+    .string()
+    .regex(/^T-\d+$/)
+    .optional(),
+  threadedBy: z.enum(["token", "references", "subject"]).optional(),
+});
 export const PersonalReplySchema = z.object({ ...technician, type: z.literal("reply"), text });
 /** A technician's mail that could not be understood; reported back to them, never to the client. */
 export const CommandErrorSchema = z.object({
@@ -153,6 +184,8 @@ export const TicketEventSchema = z.discriminatedUnion("type", [
   EscalationSchema,
   ResolutionSchema,
   NoteSchema,
+  ParticipantsSchema,
+  ThirdPartySchema,
   PersonalReplySchema,
   CommandErrorSchema,
   DeliveryFailedSchema,
@@ -181,6 +214,8 @@ export const EVENT_TYPE_ALIASES: Readonly<Record<string, EventType>> = {
   resolved: "resolve",
   resuelto: "resolve",
   nota: "note",
+  copia: "cc",
+  participants: "cc",
   respuesta: "reply",
   confirmation: "confirm",
   confirmar: "confirm",

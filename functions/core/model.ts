@@ -14,6 +14,12 @@ export interface Ticket {
   client: Person & { locale: Locale; calendar: CalendarSpec };
   openedAt: string;
   technician?: Person;
+  /**
+   * Who else steers the ticket by mail besides its client and the technicians (DESIGN §7): the
+   * addresses the client copied on the opening mail, and those a technician added with #cc
+   * (lower-case). Tickets stored before participants existed have none.
+   */
+  copied?: string[];
   summary?: string;
   diagnosis?: { text: string; at: string };
   plan?: { text: string; eta?: string; alternatives?: string; at: string };
@@ -62,6 +68,7 @@ export const STAFF_TEMPLATES = [
   "low-rating",
   "delivery-failed",
   "weekly-report",
+  "third-party",
 ] as const;
 export type StaffTemplate = (typeof STAFF_TEMPLATES)[number];
 
@@ -149,6 +156,15 @@ export type Effect =
   | { id: string; kind: "record-feedback"; rating: number; comment?: string; idea?: string };
 
 export type EffectKind = Effect["kind"];
+
+/**
+ * Whether `address` is the ticket's client or one of the addresses copied on it. Technicians are
+ * participants too, but only when their mail is authenticated: the caller knows that, not the ticket.
+ */
+export function isClientOrCopied(ticket: Pick<Ticket, "client" | "copied">, address: string): boolean {
+  const wanted = address.toLowerCase();
+  return ticket.client.address.toLowerCase() === wanted || (ticket.copied ?? []).includes(wanted);
+}
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time like 10:00");
 

@@ -69,6 +69,7 @@ function openTicket(
 ): Decision {
   const calendarSpec = event.calendar ?? settings.defaultCalendar;
   const calendar = calendarFor(calendarSpec);
+  const copied = copiedAddresses(event.from.address, event.cc);
   const ticket: Ticket = {
     id: event.ticketId,
     version: 0,
@@ -82,6 +83,7 @@ function openTicket(
       calendar: calendarSpec,
     },
     openedAt: iso(at),
+    ...(copied.length > 0 ? { copied } : {}),
     escalations: [],
     progress: [],
     lastClientMessageAt: iso(at),
@@ -235,6 +237,16 @@ class Turn {
         return this.resolve(e.cause, e.fix ?? e.text ?? "");
       case "note":
         return;
+      case "cc":
+        return this.participants(e.add, e.remove);
+      case "third-party":
+        // In this notice clientAddress is who wrote, as in client-replied; reason says what became of it.
+        this.notify("technicians", "third-party", {
+          clientAddress: e.from.address,
+          reason: `${e.from.address} is not a participant of ${t.id}${e.threadedBy ? ` (found by ${e.threadedBy})` : ""}; their mail changed nothing of it${e.openedTicketId ? ` and opened their own request ${e.openedTicketId}` : ""}`,
+          ...(e.text ? { text: e.text } : {}),
+        });
+        return;
       case "reply":
         if (t.status === "closed") return this.refuse(this.notOpen());
         this.sendClient("personal-reply", { text: e.text }, false);
@@ -255,6 +267,22 @@ class Turn {
     if (t.status === "resolved" && intent === "confirm") return this.close("confirmed");
     if (t.status !== "open" && intent === "still-broken") return this.reopen(text);
     this.notify("technicians", "client-replied", { text, clientAddress: from.address });
+    return undefined;
+  }
+
+  /** #cc: copied addresses steer the ticket by mail like its client (DESIGN §7); nothing is sent. */
+  private participants(add: string[], remove: string[]) {
+    const t = this.ticket;
+    const client = t.client.address.toLowerCase();
+    const removing = new Set(remove.map((a) => a.toLowerCase()));
+    if (removing.has(client)) return this.refuse(`${client} is the client of ${t.id} and cannot be removed`);
+    const copied = (t.copied ?? []).filter((a) => !removing.has(a));
+    const added = copiedAddresses(
+      client,
+      add.map((address) => ({ address })),
+    );
+    for (const address of added) if (!copied.includes(address)) copied.push(address);
+    t.copied = copied;
     return undefined;
   }
 
@@ -461,6 +489,13 @@ const TECHNICIAN_EVENTS = new Set([
 
 function isTechnicianEvent(type: string) {
   return TECHNICIAN_EVENTS.has(type);
+}
+
+/** Lower-case, unique addresses other than the client's. */
+function copiedAddresses(client: string, people: Person[] | undefined): string[] {
+  const own = client.toLowerCase();
+  const addresses = (people ?? []).map((p) => p.address.toLowerCase()).filter((a) => a !== own);
+  return [...new Set(addresses)];
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { EventType } from "../core";
+import { type EventType, PersonSchema } from "../core/events";
 
 /** Mail command words (DESIGN §3), English and Spanish, to the event type they record. */
 export const COMMANDS: Readonly<Record<string, EventType>> = {
@@ -25,6 +25,8 @@ export const COMMANDS: Readonly<Record<string, EventType>> = {
   nota: "note",
   reopen: "reopen",
   reabrir: "reopen",
+  cc: "cc",
+  copia: "cc",
 };
 
 export interface MailCommand {
@@ -38,6 +40,8 @@ export interface MailCommand {
   cause?: string;
   fix?: string;
   alternatives?: string;
+  /** #cc / #copia: addresses to add as participants, and ("-address") to remove. */
+  participants?: { add: string[]; remove: string[] };
 }
 
 export type CommandParse =
@@ -64,6 +68,7 @@ export function parseCommand(visible: string, technicianTimeZone: string): Comma
     return { kind: "error", word: `#${word}`, reason: `unknown command #${word}; known: ${knownWords()}` };
   }
   let argument = (match[2] ?? "").trim();
+  if (name === "cc") return participantsCommand(word, argument);
   const body = lines.slice(1).join("\n").trim();
   const command: MailCommand = { name, word: `#${word}`, text: "" };
 
@@ -113,6 +118,39 @@ export function parseCommand(visible: string, technicianTimeZone: string): Comma
   if (name === "resolve" && !text)
     return { kind: "error", word: `#${word}`, reason: `#${word} needs the cause and what was done` };
   return { kind: "command", command };
+}
+
+/**
+ * "#cc marta@cliente.es, Jefe <jefe@cliente.es>" adds participants; "#cc -otro@cliente.es" removes
+ * one. Addresses are read from the command's own line only: a signature below must not add anyone.
+ */
+function participantsCommand(word: string, argument: string): CommandParse {
+  const usage = `#${word} needs addresses on the same line: #${word} marta@example.com (or #${word} -marta@example.com to remove)`;
+  const items = argument
+    .replace(/<?mailto:([^>\s]+)>?/gi, " ")
+    .split(/[,;]/)
+    .flatMap((item) => (item.includes("<") ? [item] : item.trim().split(/\s+/)))
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) return { kind: "error", word: `#${word}`, reason: usage };
+  const add: string[] = [];
+  const remove: string[] = [];
+  for (const item of items) {
+    const removing = item.startsWith("-");
+    const bare = removing ? item.slice(1).trim() : item;
+    const address = (/<([^>]*)>/.exec(bare)?.[1] ?? bare).trim().toLowerCase();
+    // The event's own check, so an address taken here is never refused when the event is applied.
+    if (!PersonSchema.shape.address.safeParse(address).success)
+      return { kind: "error", word: `#${word}`, reason: `"${item}" is not an address. ${usage}` };
+    const list = removing ? remove : add;
+    if (!list.includes(address)) list.push(address);
+  }
+  if (add.length + remove.length > 50)
+    return { kind: "error", word: `#${word}`, reason: `#${word} takes at most 50 addresses at a time` };
+  return {
+    kind: "command",
+    command: { name: "cc", word: `#${word}`, text: "", participants: { add, remove } },
+  };
 }
 
 function readEta(value: string, zone: string): string | undefined {

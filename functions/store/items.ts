@@ -45,6 +45,7 @@ export const TicketSchema: z.ZodType<Ticket> = schema(() =>
     client: person.extend({ locale: LocaleSchema, calendar }),
     openedAt: z.string(),
     technician: person.optional(),
+    copied: z.array(z.string()).optional(),
     summary: optionalText,
     diagnosis: stamped({ text: z.string() }).optional(),
     plan: stamped({ text: z.string(), eta: optionalText, alternatives: optionalText }).optional(),
