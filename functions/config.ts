@@ -3,6 +3,9 @@ import { CalendarSpecSchema } from "./core/calendar-spec";
 import { LocaleSchema } from "./core/events";
 import { PolicySettingsSchema } from "./core/model";
 
+/** See `closedTicketRetentionDays`. */
+export const DEFAULT_CLOSED_TICKET_RETENTION_DAYS = 400;
+
 /**
  * Every setting of an aviso installation, validated in one place with a clear error per field. No
  * address, technician or secret has a default here: the local runtime's development values live in
@@ -45,7 +48,7 @@ export const AvisoConfigSchema = z.object({
    * the raw mail: a year of history for the weekly and yearly reports and for a client who writes
    * again about the same fault, plus a month's margin; ops set less where policy asks for it.
    */
-  closedTicketRetentionDays: z.number().int().min(1).default(400),
+  closedTicketRetentionDays: z.number().int().min(1).default(DEFAULT_CLOSED_TICKET_RETENTION_DAYS),
   /** Public base URL of the feedback endpoint (links in the resolution mail). */
   feedbackUrl: z.url(),
 });

@@ -2,11 +2,12 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, type TicketReader, type TicketRepository, type TimelineEntry } from "../app/ports";
+import { DEFAULT_CLOSED_TICKET_RETENTION_DAYS } from "../config";
 import type { Decision, Ticket, TicketEvent } from "../core";
-import { getItem, queryPartition, type Table } from "./dynamo";
+import { expiresAfterDays, getItem, queryPartition, type Table } from "./dynamo";
 import { parseItem, TicketItemSchema, TimelineItemSchema } from "./items";
 import * as keys from "./keys";
-import { PENDING_INDEX } from "./table";
+import { PENDING_INDEX, TTL_ATTRIBUTE } from "./table";
 
 const FIRST_TICKET_NUMBER = 1000;
 
@@ -23,6 +24,14 @@ export class DynamoTicketReader implements TicketReader {
 }
 
 export class DynamoTicketRepository extends DynamoTicketReader implements TicketRepository {
+  constructor(
+    table: Table,
+    /** A closed ticket's item expires this long after it closed (config closedTicketRetentionDays). */
+    private readonly closedTicketRetentionDays = DEFAULT_CLOSED_TICKET_RETENTION_DAYS,
+  ) {
+    super(table);
+  }
+
   async nextTicketId(): Promise<string> {
     const result = await this.table.doc.send(
       new UpdateCommand({
@@ -59,6 +68,15 @@ export class DynamoTicketRepository extends DynamoTicketReader implements Ticket
             clientAddress: ticket.client.address,
             lastClientMessageAt: ticket.lastClientMessageAt,
             updatedAt: at,
+            // Closed tickets expire (DESIGN §7, forgetting); a reopened one is written without it.
+            ...(ticket.status === "closed"
+              ? {
+                  [TTL_ATTRIBUTE]: expiresAfterDays(
+                    new Date(ticket.closedAt ?? at),
+                    this.closedTicketRetentionDays,
+                  ),
+                }
+              : {}),
           },
           ...(previous
             ? {

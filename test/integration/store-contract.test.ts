@@ -3,13 +3,14 @@
  * so fast application tests on the memory adapters mean what they say on the table.
  */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { ConflictError, type Stores } from "../../functions/app/ports";
 import { decide, parseEvent, policySettings, type TicketEventInput } from "../../functions/core";
 import { dynamoStores } from "../../functions/store";
 import { memoryStores } from "../../functions/store/memory";
-import { tableDefinition } from "../../functions/store/table";
+import { TTL_ATTRIBUTE, tableDefinition } from "../../functions/store/table";
+import { DynamoTicketRepository } from "../../functions/store/tickets";
 import { credentials, useHarness } from "./harness";
 
 const local = useHarness();
@@ -223,6 +224,29 @@ describe.each(adapters)("the storage ports on %s", (_name, make) => {
     expect(await s.reports.claimReport("weekly#2026-11-23", new Date(opened))).toBe(true);
     expect(await s.reports.claimReport("weekly#2026-11-23", new Date(opened))).toBe(false);
   });
+
+  it("feedback: one per ticket; recorded again under its first instant, the last one is kept (issue 14)", async () => {
+    const s = await make();
+    const first = "2026-11-23T09:00:00.000Z";
+    await s.feedback.recordFeedback("T-1001", { rating: 2, comment: "lento" }, new Date(opened), first);
+    await s.feedback.recordFeedback("T-1001", { rating: 4 }, new Date("2026-11-24T10:00:00Z"), first);
+    await s.feedback.recordFeedback(
+      "T-1001",
+      { rating: 1, idea: "portal" },
+      new Date("2026-11-25T10:00:00Z"),
+      first,
+    );
+    await s.feedback.recordFeedback("T-1002", { rating: 5 }, new Date("2026-11-23T10:00:00Z"));
+    expect(await s.feedback.feedback()).toEqual([
+      { ticketId: "T-1001", rating: 1, idea: "portal", at: first },
+      { ticketId: "T-1002", rating: 5, at: "2026-11-23T10:00:00.000Z" },
+    ]);
+    // Entries of before (one per submission) read as the latest of them.
+    await s.feedback.recordFeedback("T-1002", { rating: 3 }, new Date("2026-11-26T10:00:00Z"));
+    expect((await s.feedback.feedback()).filter((f) => f.ticketId === "T-1002")).toEqual([
+      { ticketId: "T-1002", rating: 3, at: "2026-11-26T10:00:00.000Z" },
+    ]);
+  });
 });
 
 describe.each(adapters)("flags, quarantine and forgetting on %s (issue 14)", (_name, make) => {
@@ -341,6 +365,39 @@ describe.each(adapters)("flags, quarantine and forgetting on %s (issue 14)", (_n
     expect(await s.throttle.isFlagged("bea@otra.example", now)).toBe("hard bounce");
     expect((await s.quarantine.quarantined()).map((q) => q.id)).toEqual(["q2"]);
     expect((await s.reports.forgetClient("ana@cliente.example")).tickets).toEqual([]);
+  });
+});
+
+describe("closed tickets expire (issue 14, forgetting)", () => {
+  it("the ticket item carries the TTL once closed: closedAt + closedTicketRetentionDays", async () => {
+    const client = new DynamoDBClient({ endpoint: local().dynamo.endpoint, region: "local", credentials });
+    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    tables += 1;
+    const table = `contract-${process.pid}-${tables}`;
+    await client.send(new CreateTableCommand(tableDefinition(table)));
+    const tickets = new DynamoTicketRepository({ doc, name: table }, 30);
+    const { event, decision } = newRequest("T-1001");
+    await tickets.commit(undefined, decision, event, new Date(opened));
+    const expiresAt = async () =>
+      (await doc.send(new GetCommand({ TableName: table, Key: { PK: "TICKET#T-1001", SK: "META" } }))).Item?.[
+        TTL_ATTRIBUTE
+      ];
+    expect(await expiresAt()).toBeUndefined();
+    let ticket = await tickets.load("T-1001");
+    for (const [input, at] of [
+      [
+        { type: "resolve", id: "r1", actor: "lucia@aviso.test", fix: "Driver reinstalled." },
+        "2026-11-23T10:00:00Z",
+      ],
+      [{ type: "confirm", id: "c1" }, "2026-11-23T11:00:00Z"],
+    ] as const) {
+      const next = parseEvent({ ...input, ticketId: "T-1001" });
+      await tickets.commit(ticket, decide(ticket, next, at, settings), next, new Date(at));
+      ticket = await tickets.load("T-1001");
+    }
+    expect(ticket?.status).toBe("closed");
+    const closedAt = Date.parse(ticket?.closedAt ?? "");
+    expect(await expiresAt()).toBe(Math.floor(closedAt / 1000) + 30 * 86_400);
   });
 });
 
