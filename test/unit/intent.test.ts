@@ -69,14 +69,14 @@ describe("replyIntent: a complaint wins over thanks (issue 14, finding 6)", () =
     for (const input of inputs) {
       const started = performance.now();
       replyIntent(input);
-      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(performance.now() - started, input.slice(0, 20)).toBeLessThan(1_000);
     }
     // Within what it reads, four times the text takes about four times as long, not sixteen.
     const time = (chars: number) => {
       const unit = "gracias, pero todavia no lo he probado y no estoy en la oficina hasta el lunes. ";
       const text = unit.repeat(Math.floor(chars / unit.length));
       let best = Number.POSITIVE_INFINITY;
-      for (let trial = 0; trial < 5; trial++) {
+      for (let trial = 0; trial < 7; trial++) {
         const started = performance.now();
         for (let i = 0; i < 10; i++) replyIntent(text);
         best = Math.min(best, performance.now() - started);
@@ -84,6 +84,9 @@ describe("replyIntent: a complaint wins over thanks (issue 14, finding 6)", () =
       return best;
     };
     time(4_000);
-    expect(time(19_000) / Math.max(time(4_750), 0.5)).toBeLessThan(9);
+    const small = time(4_750);
+    const large = time(19_000);
+    // Linear gives about 4; quadratic 16. The machine is shared, so the bound leaves room.
+    expect(large / Math.max(small, 0.5), `${large.toFixed(1)} ms vs ${small.toFixed(1)} ms`).toBeLessThan(10);
   });
 });
