@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { BusinessCalendar, type CalendarSpec, policySettings } from "../functions/core";
 import { expandHolidays } from "../functions/core/holidays";
@@ -81,12 +82,25 @@ export class AvisoStack extends Stack {
 
     new Observability(this, "Observability", {
       functions: this.functions,
-      deadLetters: { Outbox: outbox.deadLetters, Timers: timers.deadLetters, Inbound: mailIn.deadLetters },
+      deadLetters: failedWorkQueues(this),
       outbox: outbox.function,
       businessDayHours: new BusinessCalendar(calendar).hoursPerDay,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
   }
+}
+
+/**
+ * Every queue of the stack, by its construct path (`Timers/Failures` → `TimersFailures`): each holds
+ * failed work (a dead-letter queue or an on-failure destination), so each gets an alarm; found, not
+ * listed, so that no queue added later goes unwatched.
+ */
+function failedWorkQueues(stack: Stack): Record<string, sqs.Queue> {
+  const queues: Record<string, sqs.Queue> = {};
+  for (const c of stack.node.findAll()) {
+    if (c instanceof sqs.Queue) queues[c.node.path.split("/").slice(1).join("")] = c;
+  }
+  return queues;
 }
 
 /**

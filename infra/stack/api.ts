@@ -8,7 +8,7 @@ import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { Data } from "./data";
-import { deadLetterQueue, handlerFunction } from "./handler";
+import { deadLetterQueue, handlerFunction, keepFailedInvocations } from "./handler";
 import { acknowledge } from "./nag";
 
 /**
@@ -24,6 +24,12 @@ export class Api extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.ticketEvents = handlerFunction(this, "TicketEventsFunction", props.data, "ticket-events.ts");
+    keepFailedInvocations(
+      this,
+      "TicketEventsFailures",
+      this.ticketEvents,
+      "ticket-events (bus events, weekly report)",
+    );
 
     this.bus = new events.EventBus(this, "Bus", { eventBusName: `${stack.stackName}-tickets` });
     new events.Rule(this, "TicketEventsRule", {
@@ -32,7 +38,11 @@ export class Api extends Construct {
       targets: [
         new targets.LambdaFunction(this.ticketEvents, {
           retryAttempts: 4,
-          deadLetterQueue: deadLetterQueue(this, "EventsDeadLetters"),
+          deadLetterQueue: deadLetterQueue(
+            this,
+            "EventsDeadLetters",
+            "ticket events the bus could not deliver to ticket-events",
+          ),
         }),
       ],
     });

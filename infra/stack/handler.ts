@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -69,13 +70,43 @@ export function handlerFunction(
   return f;
 }
 
-/** A dead-letter queue: encrypted, SSL-only, kept two weeks. */
-export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+const PURPOSES = new WeakMap<sqs.IQueue, string>();
+
+/**
+ * A queue of failed work (a dead-letter queue or an on-failure destination): encrypted, SSL-only, kept
+ * two weeks. `purpose` says what lands in it; its alarm carries it.
+ */
+export function deadLetterQueue(scope: Construct, id: string, purpose: string): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
   acknowledge(queue, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue.");
+  PURPOSES.set(queue, purpose);
+  return queue;
+}
+
+/** What lands in a queue made by {@link deadLetterQueue}. */
+export function queuePurpose(queue: sqs.IQueue): string | undefined {
+  return PURPOSES.get(queue);
+}
+
+/**
+ * Keeps `f`'s failed asynchronous invocations (EventBridge, Scheduler): after Lambda's two retries the
+ * invocation record (request and error) goes to an on-failure queue of its own, to be redriven after a fix.
+ */
+export function keepFailedInvocations(
+  scope: Construct,
+  id: string,
+  f: lambda.Function,
+  what: string,
+): sqs.Queue {
+  const queue = deadLetterQueue(scope, id, `${what}: invocations that failed after Lambda's retries`);
+  f.configureAsyncInvoke({
+    onFailure: new destinations.SqsDestination(queue),
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(6),
+  });
   return queue;
 }

@@ -94,7 +94,11 @@ export class MailIn extends Construct {
       });
     }
 
-    this.deadLetters = deadLetterQueue(this, "DeadLetters");
+    this.deadLetters = deadLetterQueue(
+      this,
+      "DeadLetters",
+      "received mail the inbound function failed on (SES receipts)",
+    );
     this.function = handlerFunction(this, "Function", props.data, "inbound-email.ts", {
       deadLetterQueue: this.deadLetters,
       retryAttempts: 2,

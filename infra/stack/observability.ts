@@ -8,11 +8,12 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { CLIENT_TEMPLATES } from "../../functions/core";
+import { queuePurpose } from "./handler";
 
 export interface ObservabilityProps {
   /** Every function, by name: each gets an error alarm and a line in the invocation and error graphs. */
   functions: Record<string, lambda.Function>;
-  /** The dead-letter queues whose every message means a message may be late. */
+  /** Every queue of failed work (dead letters, on-failure destinations): each message means work may be late. */
   deadLetters: Record<string, sqs.IQueue>;
   outbox: lambda.Function;
   /** Working hours of the default calendar's day: the line the longest silence should stay under. */
@@ -35,7 +36,7 @@ export class Observability extends Construct {
             threshold: 1,
             evaluationPeriods: 1,
             comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            alarmDescription: `aviso: ${name.toLowerCase()} work reached its dead-letter queue`,
+            alarmDescription: `aviso: ${queuePurpose(queue) ?? `${name}: failed work`} reached queue ${name} (see "Operating aviso" in the README)`,
           }),
       );
     }

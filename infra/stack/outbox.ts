@@ -10,7 +10,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import * as keys from "../../functions/store/keys";
 import type { Data } from "./data";
-import { deadLetterQueue, handlerFunction } from "./handler";
+import { deadLetterQueue, handlerFunction, keepFailedInvocations } from "./handler";
 import type { Timers } from "./timers";
 
 export interface OutboxProps {
@@ -52,7 +52,7 @@ export class Outbox extends Construct {
       ],
     });
 
-    this.deadLetters = deadLetterQueue(this, "DeadLetters");
+    this.deadLetters = deadLetterQueue(this, "DeadLetters", "outbox stream records that failed every retry");
     this.function = handlerFunction(this, "Function", props.data, "outbox.ts");
     this.grantSend(this.function);
     props.timers.grantManageSchedules(this.function);
@@ -73,6 +73,8 @@ export class Outbox extends Construct {
       }),
     );
     // The outbox sweep: effects the stream left (retries exhausted, a crash mid-send) are performed.
+    // A failed sweep is kept like any failed invocation (the next one runs five minutes later anyway).
+    keepFailedInvocations(this, "SweepFailures", this.function, "outbox sweep");
     new events.Rule(this, "SweepRule", {
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
@@ -82,6 +84,7 @@ export class Outbox extends Construct {
     // is recorded against its outbox effect, so a retry after a crash between SES accepting a mail and
     // the effect being marked done does not send it twice.
     this.sesEvents = handlerFunction(this, "SesEventsFunction", props.data, "ses-events.ts");
+    keepFailedInvocations(this, "SesEventsFailures", this.sesEvents, "ses-events");
     const defaultBus = events.EventBus.fromEventBusName(this, "DefaultBus", "default");
     this.configurationSet.addEventDestination("BouncesAndComplaints", {
       destination: ses.EventDestination.eventBus(defaultBus),
@@ -95,7 +98,11 @@ export class Outbox extends Construct {
       targets: [
         new targets.LambdaFunction(this.sesEvents, {
           retryAttempts: 4,
-          deadLetterQueue: deadLetterQueue(this, "SesEventsDeadLetters"),
+          deadLetterQueue: deadLetterQueue(
+            this,
+            "SesEventsDeadLetters",
+            "SES events the bus could not deliver to ses-events",
+          ),
         }),
       ],
     });

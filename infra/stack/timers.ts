@@ -6,7 +6,7 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { Data } from "./data";
-import { deadLetterQueue, handlerFunction } from "./handler";
+import { deadLetterQueue, handlerFunction, keepFailedInvocations } from "./handler";
 import { acknowledge, wildcardResource } from "./nag";
 
 /**
@@ -34,11 +34,12 @@ export class Timers extends Construct {
       }),
       description: "EventBridge Scheduler invokes the aviso timers function",
     });
-    this.deadLetters = deadLetterQueue(this, "DeadLetters");
+    this.deadLetters = deadLetterQueue(this, "DeadLetters", "timers EventBridge Scheduler could not deliver");
     this.deadLetters.grantSendMessages(this.role);
 
     const functionName = `${stack.stackName}-timers`;
     this.function = handlerFunction(this, "Function", props.data, "timers.ts", { functionName });
+    keepFailedInvocations(this, "Failures", this.function, "timers");
     this.functionArn = stack.formatArn({
       service: "lambda",
       resource: "function",
