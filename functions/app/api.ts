@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
 import { applyEvent, type CoreDeps } from "./apply";
 import { isSent } from "./effect-result";
-import { verifyFeedbackSignature } from "./feedback-link";
+import { verifySignedLink } from "./feedback-link";
 import { feedbackFormPage } from "./pages/feedback-form";
-import { feedbackThanksPage } from "./pages/feedback-thanks";
+import { feedbackExpiredPage, feedbackRatingMissing, feedbackThanksPage } from "./pages/feedback-thanks";
 import type { Stores } from "./ports";
 
 /** What the API reads: tickets, their outbox and thread, feedback, and the listing of tickets. */
@@ -132,11 +132,16 @@ export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Prom
   }
   if (feedbackRoute) {
     const ticketId = (feedbackRoute[1] ?? "").toUpperCase();
-    const signature = request.query?.sig ?? "";
-    if (!verifyFeedbackSignature(ticketId, signature, deps.config.tokenSecret)) {
-      return text(403, "This feedback link is not valid.");
-    }
-    if (method === "GET") return html(200, feedbackFormPage(ticketId, signature));
+    // Signed over the ticket and the expiry, compared in constant time, before anything is read.
+    const link = { exp: request.query?.exp ?? "", sig: request.query?.sig ?? "" };
+    const verdict = verifySignedLink(ticketId, link, deps.config.tokenSecret, deps.clock.now());
+    if (verdict === "invalid") return text(403, "This feedback link is not valid.");
+    // The pages speak the ticket's language.
+    const ticket = await deps.tickets.load(ticketId);
+    if (!ticket) return text(404, "This feedback link is not valid.");
+    const locale = ticket.client.locale;
+    if (verdict === "expired") return html(403, feedbackExpiredPage(locale));
+    if (method === "GET") return html(200, feedbackFormPage(locale, ticketId, link, ticket.feedback));
     if (method === "POST") {
       const form = new URLSearchParams(request.body ?? "");
       const rating = Number(form.get("rating"));
@@ -153,11 +158,11 @@ export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Prom
         });
       } catch (error) {
         if (error instanceof EventValidationError) {
-          return text(400, "Please choose a rating from 1 to 5.");
+          return text(400, feedbackRatingMissing(locale));
         }
         throw error;
       }
-      return html(200, feedbackThanksPage());
+      return html(200, feedbackThanksPage(locale));
     }
   }
   return json(404, { error: `no route for ${method} ${path}` });

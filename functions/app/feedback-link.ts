@@ -1,15 +1,64 @@
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { FEEDBACK_LINK_LIFETIME_DAYS } from "./limits";
 
-/** A signed link to the feedback page of one ticket: nobody can rate another's ticket. */
-export function feedbackLink(base: string, ticketId: string, secret: string): string {
-  const signature = createHmac("sha256", secret)
-    .update(`aviso-feedback:${ticketId}`)
-    .digest("base64url")
-    .slice(0, 16);
-  return `${base.replace(/\/$/, "")}/${ticketId}?sig=${signature}`;
+/**
+ * Signed links to a ticket's public pages (the feedback form; the status page uses the same signer).
+ * `?exp=<epoch seconds>&sig=<HMAC>`: the signature covers the ticket id and the expiry, so neither can
+ * be changed, and the link stops working at its expiry. A link without `exp` (the static links of
+ * before issue 14) is refused: such a link never expired, so accepting it would keep every link ever
+ * mailed, forwarded or leaked valid for ever; the client can still reply to the mail.
+ */
+export type LinkVerdict = "valid" | "expired" | "invalid";
+
+/** The query of a signed link. */
+export interface SignedLinkQuery {
+  exp?: string | undefined;
+  sig?: string | undefined;
 }
 
-export function verifyFeedbackSignature(ticketId: string, signature: string, secret: string): boolean {
-  const expected = new URL(feedbackLink("http://x", ticketId, secret)).searchParams.get("sig");
-  return typeof signature === "string" && signature.length === expected?.length && signature === expected;
+const SIGNATURE_CHARS = 22; // 128 bits of HMAC-SHA256 in base64url
+
+function signature(ticketId: string, exp: string, secret: string): string {
+  return createHmac("sha256", secret)
+    .update(`aviso-link:${ticketId}:${exp}`)
+    .digest("base64url")
+    .slice(0, SIGNATURE_CHARS);
+}
+
+/** `base/ticketId?exp=…&sig=…`, valid until `expiresAt` (whole seconds). */
+export function signedLink(base: string, ticketId: string, secret: string, expiresAt: Date): string {
+  const exp = String(Math.floor(expiresAt.getTime() / 1000));
+  return `${base.replace(/\/+$/, "")}/${ticketId}?exp=${exp}&sig=${signature(ticketId, exp, secret)}`;
+}
+
+/**
+ * Whether a link's query was signed for this ticket and is still within its expiry. The signature is
+ * compared in constant time; "expired" is only said of a genuine link (the page can then tell its
+ * client in their language), anything else is "invalid".
+ */
+export function verifySignedLink(
+  ticketId: string,
+  query: SignedLinkQuery | undefined,
+  secret: string,
+  now: Date,
+): LinkVerdict {
+  const exp = query?.exp;
+  const sig = query?.sig;
+  if (typeof exp !== "string" || !/^\d{1,12}$/.test(exp) || typeof sig !== "string") return "invalid";
+  const expected = Buffer.from(signature(ticketId, exp, secret));
+  const given = Buffer.from(sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "invalid";
+  return now.getTime() >= Number(exp) * 1000 ? "expired" : "valid";
+}
+
+/**
+ * The feedback link a mail carries: valid FEEDBACK_LINK_LIFETIME_DAYS from when the mail is sent
+ * (the resolution or closure mail that asks for a rating).
+ */
+export function feedbackLink(base: string, ticketId: string, secret: string, sentAt: Date): string {
+  return signedLink(base, ticketId, secret, feedbackLinkExpiry(sentAt));
+}
+
+export function feedbackLinkExpiry(sentAt: Date): Date {
+  return new Date(sentAt.getTime() + FEEDBACK_LINK_LIFETIME_DAYS * 86_400_000);
 }

@@ -176,23 +176,29 @@ async function perform(
       await deps.scheduler.cancel(ticketId, effect.name);
       return { outcome: "timer-cancelled", timer: effect.name };
     }
-    case "record-feedback":
+    case "record-feedback": {
+      // The ticket's one feedback as it stands now, under the instant of its first: a later
+      // submission replaces it, and an older effect performed late cannot undo a newer one.
+      const current = (await loadTicket())?.feedback;
+      const given = current ?? effect;
       await deps.feedback.recordFeedback(
         ticketId,
         {
-          rating: effect.rating,
-          ...(effect.comment ? { comment: effect.comment } : {}),
-          ...(effect.idea ? { idea: effect.idea } : {}),
+          rating: given.rating,
+          ...(given.comment ? { comment: given.comment } : {}),
+          ...(given.idea ? { idea: given.idea } : {}),
         },
         deps.clock.now(),
+        ...(current ? [current.at] : []),
       );
       return { outcome: "feedback-recorded" };
+    }
     case "send-client": {
       const ticket = await loadTicket();
       const timeZone = ticket?.client.calendar.timeZone ?? config.technicianTimeZone;
       const rendered = renderMessage(effect.locale, effect.template, effect.data, {
         timeZone,
-        feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret),
+        feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret, deps.clock.now()),
       });
       const result = await sendTo(deps, {
         ticketId,
@@ -224,6 +230,9 @@ async function perform(
         rendered,
         automatic: true,
         clientThread: false,
+        // A command error answers the technician's own mail: the one staff mail that can loop with
+        // a staff mailbox's auto-responder, so it alone stays under the per-address cap.
+        staffExempt: !(effect.kind === "notify" && effect.template === "command-error"),
       });
       recordSent(deps, result, template, "StaffMessagesSent");
       return result;
@@ -262,6 +271,30 @@ interface Sending {
   automatic: boolean;
   /** Client mail is threaded on the ticket's conversation; staff mail starts its own. */
   clientThread: boolean;
+  /**
+   * Staff notices: configured staff among the recipients are not held to the per-address loop cap
+   * (issue 14: a burst of new tickets must not blind the technicians; see isConfiguredStaff).
+   */
+  staffExempt?: boolean;
+}
+
+/**
+ * The technicians, the account manager and the support lead of the configuration. Notices to them
+ * are exempt from the per-address loop cap, not held for a digest: a new ticket, a call task or a low
+ * rating is worth as much as the eleventh as the first, and a digest would delay exactly the notices
+ * a burst makes urgent. These addresses are ours, so the cap protects nobody outside, and the loop
+ * it guards against (mail answering mail) has one staff path, the command error, which stays capped.
+ * The global cap still counts every staff mail and holds (retries later, never drops) past it, and
+ * flags still apply: they come from SES's own bounce and complaint reports, and mailing a staff
+ * address that bounces would feed a delivery-failed notice loop.
+ */
+export function isConfiguredStaff(config: AvisoConfig, address: string): boolean {
+  const a = address.toLowerCase();
+  return (
+    config.technicians.some((t) => t.address.toLowerCase() === a) ||
+    config.accountManager?.toLowerCase() === a ||
+    config.supportLead?.toLowerCase() === a
+  );
 }
 
 async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult> {
@@ -285,7 +318,8 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
     }
     // Only mail that went out counts: a throttled attempt retried is not a second mail.
     const sent = state.sent.get(address) ?? 0;
-    if (automatic && sent >= OUTBOUND_PER_ADDRESS_PER_10_MIN) {
+    const exempt = sending.staffExempt === true && isConfiguredStaff(deps.config, address);
+    if (automatic && sent >= OUTBOUND_PER_ADDRESS_PER_10_MIN && !exempt) {
       skipped.push({ address: person.address, why: "loop-cap" });
       deps.log.warn("mail suppressed by the loop cap", { ticketId, to: person.address, sent });
       continue;
@@ -389,4 +423,4 @@ export async function sweepOutbox(
   return totals;
 }
 
-export { feedbackLink, verifyFeedbackSignature } from "./feedback-link";
+export { feedbackLink, signedLink, verifySignedLink } from "./feedback-link";

@@ -215,13 +215,20 @@ export interface RawMailReader {
   remove?(ref: string): Promise<boolean>;
 }
 
-/** Clients' ratings, comments and ideas. */
+/** Clients' ratings, comments and ideas: one feedback per ticket. */
 export interface FeedbackRepository {
+  /**
+   * Records a ticket's feedback as given at `at` (the instant of the ticket's first feedback; `now`
+   * when not given). Recording again for the same ticket and instant replaces it (a client who
+   * changed their rating): what is kept is the last one recorded.
+   */
   recordFeedback(
     ticketId: string,
     feedback: { rating: number; comment?: string; idea?: string },
     now: Date,
+    at?: string,
   ): Promise<void>;
+  /** One entry per ticket (the latest, should an older store hold more), oldest first. */
   feedback(): Promise<FeedbackEntry[]>;
 }
 

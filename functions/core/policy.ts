@@ -347,17 +347,31 @@ class Turn {
     return undefined;
   }
 
+  /**
+   * One feedback per ticket: a later submission (the form sent again, a changed mind) replaces it,
+   * keeping the instant of the first, and thanks nobody twice. The lead hears of a low rating once:
+   * when the ticket's rating first falls to it. An identical resubmission changes nothing.
+   */
   private feedback(rating: number, comment?: string, idea?: string) {
     const t = this.ticket;
-    t.feedback = { rating, ...(comment ? { comment } : {}), ...(idea ? { idea } : {}), at: iso(this.now) };
+    const before = t.feedback;
+    const same = (a?: string, b?: string) => (a || undefined) === (b || undefined);
+    if (before && before.rating === rating && same(before.comment, comment) && same(before.idea, idea)) return;
+    t.feedback = {
+      rating,
+      ...(comment ? { comment } : {}),
+      ...(idea ? { idea } : {}),
+      at: before?.at ?? iso(this.now),
+    };
     this.push({
       kind: "record-feedback",
       rating,
       ...(comment ? { comment } : {}),
       ...(idea ? { idea } : {}),
     });
-    this.sendClient("feedback-thanks", { rating, ...(idea ? { idea } : {}) });
-    if (rating <= this.settings.lowRatingThreshold) {
+    if (!before) this.sendClient("feedback-thanks", { rating, ...(idea ? { idea } : {}) });
+    const low = (r: number) => r <= this.settings.lowRatingThreshold;
+    if (low(rating) && !(before && low(before.rating))) {
       this.notify("lead", "low-rating", {
         rating,
         ...(comment ? { comment } : {}),

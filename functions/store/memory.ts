@@ -24,6 +24,7 @@ import {
   type TimelineEntry,
 } from "../app/ports";
 import type { Decision, Ticket, TicketEvent } from "../core";
+import { latestPerTicket } from "./feedback";
 import { normalizeMessageId, windowOf } from "./keys";
 import { sortPending } from "./outbox";
 import { eventEntry } from "./tickets";
@@ -310,13 +311,13 @@ export class MemoryFeedback implements FeedbackRepository {
     ticketId: string,
     feedback: { rating: number; comment?: string; idea?: string },
     now: Date,
+    at = now.toISOString(),
   ) {
-    this.t.feedback.push({ ticketId, ...copy(feedback), at: now.toISOString() });
+    const others = this.t.feedback.filter((f) => f.ticketId !== ticketId || f.at !== at);
+    this.t.feedback = [...others, { ticketId, ...copy(feedback), at }];
   }
   async feedback() {
-    return copy(this.t.feedback).sort((a, b) =>
-      `${a.at}#${a.ticketId}`.localeCompare(`${b.at}#${b.ticketId}`),
-    );
+    return latestPerTicket(copy(this.t.feedback));
   }
 }
 

@@ -81,6 +81,7 @@ export function checkTicket(run: TicketRun, settings: PolicySettings): TicketVer
   let openedAt = 0;
   let resolvedAt: number | undefined;
   let previousEta: number | undefined;
+  let feedback: { rating: number; comment?: string | undefined; idea?: string | undefined } | undefined;
   const seen = new Set<string>();
 
   for (const [seq, delivery] of run.delivered.entries()) {
@@ -178,14 +179,28 @@ export function checkTicket(run: TicketRun, settings: PolicySettings): TicketVer
         break;
       }
       case "feedback": {
-        hold("feedback", sent("feedback-thanks").length === 1, "no thanks for feedback");
+        // One feedback per ticket (issue 14): a later one replaces it, unthanked; the lead hears of
+        // a low rating when the ticket's rating first falls to it; an identical one changes nothing.
+        const text = (value?: string) => value?.trim() || undefined;
+        const given = { rating: event.rating, comment: text(event.comment), idea: text(event.idea) };
+        const unchanged =
+          feedback?.rating === given.rating &&
+          feedback.comment === given.comment &&
+          feedback.idea === given.idea;
         hold(
           "feedback",
-          effects.some((e) => e.kind === "record-feedback"),
-          "feedback not recorded",
+          sent("feedback-thanks").length === (feedback ? 0 : 1),
+          feedback ? "feedback thanked twice" : "no thanks for feedback",
         );
-        const low = event.rating <= settings.lowRatingThreshold;
-        hold("feedback", notices("low-rating") === (low ? 1 : 0), "support lead alert wrong");
+        hold(
+          "feedback",
+          effects.some((e) => e.kind === "record-feedback") === !unchanged,
+          unchanged ? "unchanged feedback recorded again" : "feedback not recorded",
+        );
+        const low = (rating: number) => rating <= settings.lowRatingThreshold;
+        const alert = low(given.rating) && !(feedback && low(feedback.rating));
+        hold("feedback", notices("low-rating") === (alert ? 1 : 0), "support lead alert wrong");
+        feedback = given;
         break;
       }
       case "timer":

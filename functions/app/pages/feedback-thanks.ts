@@ -1,9 +1,38 @@
+import type { Locale } from "../../core";
 import { page } from "./layout";
 
-/** What the client sees once a rating is recorded. */
-export function feedbackThanksPage(): string {
-  return page(
-    "Gracias · Thank you",
-    "<h1>¡Gracias! · Thank you!</h1><p>Tu opinión nos ayuda a mejorar. · Your feedback helps us improve.</p>",
-  );
+const words = {
+  es: {
+    title: "Gracias",
+    thanks: "¡Gracias!",
+    helps: "Tu opinión nos ayuda a mejorar.",
+    expired:
+      "Este enlace ha caducado. Si quieres contarnos algo de esta petición, responde al correo que te enviamos.",
+    invalidRating: "Elige una puntuación de 1 a 5.",
+  },
+  en: {
+    title: "Thank you",
+    thanks: "Thank you!",
+    helps: "Your feedback helps us improve.",
+    expired:
+      "This link has expired. If you want to tell us anything about this request, reply to the mail we sent you.",
+    invalidRating: "Please choose a rating from 1 to 5.",
+  },
+} satisfies Record<Locale, unknown>;
+
+/** What the client sees once a rating is recorded, in the ticket's language. */
+export function feedbackThanksPage(locale: Locale): string {
+  const w = words[locale];
+  return page(w.title, `<h1>${w.thanks}</h1><p>${w.helps}</p>`, locale);
+}
+
+/** A genuine feedback link past its expiry (answered 403), in the ticket's language. */
+export function feedbackExpiredPage(locale: Locale): string {
+  const w = words[locale];
+  return page(w.title, `<p>${w.expired}</p>`, locale);
+}
+
+/** The form was sent without a rating from 1 to 5. */
+export function feedbackRatingMissing(locale: Locale): string {
+  return words[locale].invalidRating;
 }

@@ -43,13 +43,31 @@ let cachedTimer: ReturnType<typeof build<{ tickets: DynamoTicketRepository }>> |
  * SES-event functions: a ticket's own path (tickets, mail ledger, throttle, quarantine).
  */
 export function awsTicketDeps() {
-  cachedTicket ??= build(ticketPath);
+  cachedTicket ??= retryOnFailure(build(ticketPath), () => {
+    cachedTicket = undefined;
+  });
   return cachedTicket;
+}
+
+/**
+ * A start that failed (a missing secret, a bad configuration) is not kept: the next invocation
+ * tries again, so fixing the secret needs no redeployment. Until then every invocation fails.
+ */
+function retryOnFailure<T>(building: Promise<T>, forget: () => void): Promise<T> {
+  return building.catch((error: unknown) => {
+    forget();
+    throw error;
+  });
 }
 
 /** The inbound function: a ticket's own path, and the raw mail the receipt rule kept in S3. */
 export function awsInboundDeps() {
-  cachedInbound ??= awsTicketDeps().then((deps) => ({ ...deps, rawSource: s3RawSource(deps.region) }));
+  cachedInbound ??= retryOnFailure(
+    awsTicketDeps().then((deps) => ({ ...deps, rawSource: s3RawSource(deps.region) })),
+    () => {
+      cachedInbound = undefined;
+    },
+  );
   return cachedInbound;
 }
 
@@ -71,7 +89,12 @@ function s3RawSource(region: string): RawMailSource {
 
 /** The timers function: tickets alone (a timer only decides). */
 export function awsTimerDeps() {
-  cachedTimer ??= build((table) => ({ tickets: new DynamoTicketRepository(table) }));
+  cachedTimer ??= retryOnFailure(
+    build((table) => ({ tickets: new DynamoTicketRepository(table) })),
+    () => {
+      cachedTimer = undefined;
+    },
+  );
   return cachedTimer;
 }
 
@@ -84,13 +107,17 @@ const ticketPath = (table: Table) => ({
 
 /** The outbox function: tickets, outbox, mail ledger (with the sent ledger SES Send events fill), throttle, feedback. */
 export function awsOutboxDeps() {
-  cachedOutbox ??= buildOutboxDeps();
+  cachedOutbox ??= retryOnFailure(buildOutboxDeps(), () => {
+    cachedOutbox = undefined;
+  });
   return cachedOutbox;
 }
 
 /** The ticket-events function (API, bus, weekly report): tickets, outbox, mail ledger, feedback, reports. */
 export function awsApiDeps() {
-  cachedApi ??= buildApiDeps();
+  cachedApi ??= retryOnFailure(buildApiDeps(), () => {
+    cachedApi = undefined;
+  });
   return cachedApi;
 }
 
@@ -120,11 +147,26 @@ function buildApiDeps() {
   }));
 }
 
+/**
+ * The secret that signs reply addresses and links, as text. Fail closed (DESIGN §7): a secret with no
+ * SecretString (binary, or empty) stops the function with an error that names it; nothing else (the
+ * configuration, a development value) stands in for it.
+ */
+export async function readTokenSecret(secrets: SecretsManagerClient, secretId: string): Promise<string> {
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (!secret.SecretString)
+    throw new Error(
+      `the token secret ${secretId} has no SecretString: aviso signs reply addresses and links with it and does not start without it (store it as text, at least 16 characters, e.g. the stack's generated secret)`,
+    );
+  return secret.SecretString;
+}
+
 async function build<Extra extends object>(moreStores: (table: Table) => Extra) {
   const region = required("AWS_REGION");
   const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: required("TOKEN_SECRET_ARN") }));
-  const config = configFromEnv(process.env, { tokenSecret: secret.SecretString });
+  const config = configFromEnv(process.env, {
+    tokenSecret: await readTokenSecret(secrets, required("TOKEN_SECRET_ARN")),
+  });
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, logger: sdkLogger }), {
     marshallOptions: { removeUndefinedValues: true },
   });
