@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../functions/config";
 import { inspectMail } from "../functions/mail/inspect";
+import { replyIntent } from "../functions/mail/intent";
 import { localConfig } from "../infra/local/defaults";
 
 const USAGE = `usage:
@@ -10,6 +11,7 @@ const USAGE = `usage:
 
 inspect prints one JSON object: {"kind", "reason", "ticketRef", "visibleText", "command", "language", ...}
   kind: new-request | reply | technician-command | technician-reply | auto-reply | bounce | bulk | unparseable
+  intent (only for kind "reply"): confirm | still-broken | other, as the ticket would read the client's words
   Locally, allow-listed technicians need no SPF/DKIM evidence; --strict-auth asks for it as on AWS.`;
 
 async function main(argv: string[]) {
@@ -70,6 +72,8 @@ async function main(argv: string[]) {
       threadedBy: rest.threadedBy,
       subject: mail?.subject ?? null,
       from: mail?.from?.address ?? null,
+      // How the ticket reads a client's reply (the text a client-reply event carries).
+      ...(rest.kind === "reply" ? { intent: replyIntent(rest.visibleText) } : {}),
     }),
   );
   return 0;
