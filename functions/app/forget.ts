@@ -7,7 +7,7 @@ import type { Logger } from "./clock";
 import type { ErasureReport, RawMailReader, ReportRepository } from "./ports";
 
 export interface ForgetDeps {
-  reports: Pick<ReportRepository, "forgetClient">;
+  reports: Pick<ReportRepository, "forgetClient" | "expireTickets">;
   /** Deletes kept raw mail; without it the references are reported as kept. */
   rawMailReader?: RawMailReader;
   log: Logger;
@@ -26,6 +26,29 @@ export function clientAddress(input: unknown): string | undefined {
   return address.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(address) ? address : undefined;
 }
 
+/**
+ * Retention (config closedTicketRetentionDays): erases tickets closed longer ago than that, with what
+ * hangs on them and the raw mail they point at, and what the table's TTL left of the ones whose item
+ * it removed first. Daily: the stack's cron, the local runtime's timekeeper.
+ */
+export async function expireClosedTickets(
+  deps: ForgetDeps & { config: { closedTicketRetentionDays: number }; clock: { now(): Date } },
+  options: { dryRun?: boolean } = {},
+): Promise<ForgetResult> {
+  const closedBefore = new Date(
+    deps.clock.now().getTime() - deps.config.closedTicketRetentionDays * 86_400_000,
+  );
+  const dryRun = options.dryRun === true;
+  const report = await deps.reports.expireTickets(closedBefore, { dryRun });
+  const rawMail = await removeRawMail(deps, report.rawRefs, dryRun);
+  deps.log.info("closed tickets expired", {
+    closedBefore: closedBefore.toISOString(),
+    tickets: report.tickets,
+    dryRun,
+  });
+  return { ...report, dryRun, rawMail };
+}
+
 export async function forgetClient(
   deps: ForgetDeps,
   address: string,
@@ -33,10 +56,25 @@ export async function forgetClient(
 ): Promise<ForgetResult> {
   const dryRun = options.dryRun === true;
   const report = await deps.reports.forgetClient(address, { dryRun });
+  const rawMail = await removeRawMail(deps, report.rawRefs, dryRun);
+  // The address is not logged: the log would keep what the erasure removed.
+  deps.log.warn(dryRun ? "client erasure counted (dry run)" : "client erased", {
+    tickets: report.tickets,
+    removed: report.removed,
+    rawMail: report.rawRefs.length,
+  });
+  return { ...report, dryRun, rawMail };
+}
+
+async function removeRawMail(
+  deps: ForgetDeps,
+  refs: string[],
+  dryRun: boolean,
+): Promise<ForgetResult["rawMail"]> {
   const kept: string[] = [];
   let removed = 0;
   if (!dryRun) {
-    for (const ref of report.rawRefs) {
+    for (const ref of refs) {
       try {
         if (!deps.rawMailReader?.remove) kept.push(ref);
         else if (await deps.rawMailReader.remove(ref)) removed += 1;
@@ -46,11 +84,5 @@ export async function forgetClient(
       }
     }
   }
-  // The address is not logged: the log would keep what the erasure removed.
-  deps.log.warn(dryRun ? "client erasure counted (dry run)" : "client erased", {
-    tickets: report.tickets,
-    removed: report.removed,
-    rawMail: report.rawRefs.length,
-  });
-  return { ...report, dryRun, rawMail: { found: report.rawRefs.length, removed, kept } };
+  return { found: refs.length, removed, kept };
 }

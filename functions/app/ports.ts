@@ -245,6 +245,12 @@ export interface ReportRepository {
    * mail the erased items pointed at is returned for the caller to delete (it is not in the table).
    */
   forgetClient(address: string, options?: { dryRun?: boolean }): Promise<ErasureReport>;
+  /**
+   * Erases tickets closed before an instant (retention, config closedTicketRetentionDays) and what
+   * the TTL left of tickets whose item it already removed, with what hangs on them as forgetClient
+   * does (no flags: they belong to addresses, not tickets). `address` is empty in the report.
+   */
+  expireTickets(closedBefore: Date, options?: { dryRun?: boolean }): Promise<ErasureReport>;
 }
 
 /** What forgetting a client removed (or, on a dry run, would remove). */

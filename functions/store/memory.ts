@@ -336,29 +336,48 @@ export class MemoryReports implements ReportRepository {
   }
   async forgetClient(address: string, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
     const who = address.trim().toLowerCase();
-    const t = this.t;
-    const tickets = [...t.tickets.values()]
+    const tickets = [...this.t.tickets.values()]
       .filter((ticket) => ticket.client.address.toLowerCase() === who)
-      .map((ticket) => ticket.id)
-      .sort();
+      .map((ticket) => ticket.id);
+    return this.erase(tickets, who, options);
+  }
+  async expireTickets(closedBefore: Date, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
+    const t = this.t;
+    const cutoff = closedBefore.toISOString();
+    const expired = [...t.tickets.values()]
+      .filter((ticket) => ticket.status === "closed" && (ticket.closedAt ?? cutoff) < cutoff)
+      .map((ticket) => ticket.id);
+    const partitions = [
+      ...t.timelines.keys(),
+      ...t.threads.keys(),
+      ...[...t.outbox.values()].map((item) => item.ticketId),
+    ];
+    const orphans = partitions.filter((id) => !t.tickets.has(id));
+    return this.erase([...expired, ...orphans], undefined, options);
+  }
+  private erase(ticketIds: string[], who: string | undefined, options: { dryRun?: boolean }): ErasureReport {
+    const t = this.t;
+    const tickets = [...new Set(ticketIds)].sort();
     const mine = (ticketId: string | undefined) => ticketId !== undefined && tickets.includes(ticketId);
     const timeline = tickets.flatMap((id) => t.timelines.get(id) ?? []);
     const outbox = [...t.outbox].filter(([, item]) => mine(item.ticketId));
     const sent = [...t.sent.keys()].filter((key) => mine(key.split("\u0000")[0]));
     const messages = [...t.messages].filter(([, ticketId]) => mine(ticketId));
     const feedback = t.feedback.filter((f) => mine(f.ticketId));
-    const held = t.quarantine.filter((q) => q.from?.toLowerCase() === who || mine(q.ticketId));
+    const held = t.quarantine.filter(
+      (q) => (who !== undefined && q.from?.toLowerCase() === who) || mine(q.ticketId),
+    );
     const report: ErasureReport = {
-      address: who,
+      address: who ?? "",
       tickets,
       removed: {
-        tickets: tickets.length,
+        tickets: tickets.filter((id) => t.tickets.has(id)).length,
         timeline: timeline.length,
         outbox: outbox.length,
         threads: tickets.filter((id) => t.threads.has(id)).length,
         messageIndex: messages.length,
         feedback: feedback.length,
-        flags: t.flags.has(who) ? 1 : 0,
+        flags: who !== undefined && t.flags.has(who) ? 1 : 0,
         quarantine: held.length,
         other: sent.length,
       },
@@ -380,7 +399,7 @@ export class MemoryReports implements ReportRepository {
     for (const [key] of messages) t.messages.delete(key);
     t.feedback = t.feedback.filter((f) => !mine(f.ticketId));
     t.quarantine = t.quarantine.filter((q) => !held.includes(q));
-    t.flags.delete(who);
+    if (who !== undefined) t.flags.delete(who);
     return report;
   }
 }

@@ -54,16 +54,7 @@ export class DynamoReports implements ReportRepository {
    */
   async forgetClient(address: string, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
     const who = address.trim().toLowerCase();
-    const index: Record<string, unknown>[] = [];
-    for await (const page of paginateScan(
-      { client: this.table.doc },
-      {
-        TableName: this.table.name,
-        ProjectionExpression: "PK, SK, ticketId, clientAddress, #from, rawRef",
-        ExpressionAttributeNames: { "#from": "from" },
-      },
-    ))
-      index.push(...(page.Items ?? []));
+    const index = await this.scanIndex();
     const ticketKey = keys.ticket("");
     const tickets = index
       .filter(
@@ -72,12 +63,65 @@ export class DynamoReports implements ReportRepository {
           String(item.PK).startsWith(ticketKey.PK) &&
           String(item.clientAddress ?? "").toLowerCase() === who,
       )
-      .map((item) => String(item.PK).slice(ticketKey.PK.length))
-      .sort();
+      .map((item) => String(item.PK).slice(ticketKey.PK.length));
+    return this.erase(index, tickets, who, options);
+  }
+
+  /**
+   * Closed tickets past their retention, and ticket partitions whose ticket item the table's TTL
+   * already removed (the rest of a partition carries no TTL of its own).
+   */
+  async expireTickets(closedBefore: Date, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
+    const index = await this.scanIndex();
+    const ticketKey = keys.ticket("");
+    const cutoff = closedBefore.toISOString();
+    const withTicket = new Set<string>();
+    const partitions = new Set<string>();
+    const expired: string[] = [];
+    for (const item of index) {
+      const pk = String(item.PK);
+      if (!pk.startsWith(ticketKey.PK)) continue;
+      partitions.add(pk);
+      if (item.SK !== ticketKey.SK) continue;
+      withTicket.add(pk);
+      const closedAt = (item.ticket as { closedAt?: unknown } | undefined)?.closedAt;
+      if (item.status === "closed" && typeof closedAt === "string" && closedAt < cutoff) expired.push(pk);
+    }
+    const orphans = [...partitions].filter((pk) => !withTicket.has(pk));
+    const tickets = [...expired, ...orphans].map((pk) => pk.slice(ticketKey.PK.length));
+    return this.erase(index, tickets, undefined, options);
+  }
+
+  /** Keys and the attributes that tie an item to a client or a ticket, of every item of the table. */
+  private async scanIndex(): Promise<Record<string, unknown>[]> {
+    const index: Record<string, unknown>[] = [];
+    for await (const page of paginateScan(
+      { client: this.table.doc },
+      {
+        TableName: this.table.name,
+        ProjectionExpression: "PK, SK, ticketId, clientAddress, #from, rawRef, #status, ticket.closedAt",
+        ExpressionAttributeNames: { "#from": "from", "#status": "status" },
+      },
+    ))
+      index.push(...(page.Items ?? []));
+    return index;
+  }
+
+  /**
+   * Deletes these tickets' partitions and the items elsewhere that name them (message index,
+   * feedback, quarantine); with an address, also its flag and the mail from it held in quarantine.
+   */
+  private async erase(
+    index: Record<string, unknown>[],
+    ticketIds: string[],
+    who: string | undefined,
+    options: { dryRun?: boolean },
+  ): Promise<ErasureReport> {
+    const tickets = [...new Set(ticketIds)].sort();
     const partitions = new Set(tickets.map((id) => keys.ticketPartition(id)));
     const mine = (ticketId: unknown) => typeof ticketId === "string" && tickets.includes(ticketId);
     const report: ErasureReport = {
-      address: who,
+      address: who ?? "",
       tickets,
       removed: {
         tickets: 0,
@@ -99,7 +143,8 @@ export class DynamoReports implements ReportRepository {
       const key = { PK: String(item.PK), SK: String(item.SK) };
       if (partitions.has(key.PK)) continue;
       if (key.PK === keys.quarantinePartition) {
-        if (String(item.from ?? "").toLowerCase() !== who && !mine(item.ticketId)) continue;
+        const fromThem = who !== undefined && String(item.from ?? "").toLowerCase() === who;
+        if (!fromThem && !mine(item.ticketId)) continue;
         report.removed.quarantine += 1;
         if (typeof item.rawRef === "string") rawRefs.add(item.rawRef);
       } else if (!mine(item.ticketId)) continue;
@@ -108,11 +153,14 @@ export class DynamoReports implements ReportRepository {
       else report.removed.other += 1;
       doomed.push(key);
     }
-    const flag = keys.flag(who);
-    if (await getItem(this.table, flag, true)) {
-      report.removed.flags = 1;
-      doomed.push(flag);
+    if (who !== undefined) {
+      const flag = keys.flag(who);
+      if (await getItem(this.table, flag, true)) {
+        report.removed.flags = 1;
+        doomed.push(flag);
+      }
     }
+    const ticketKey = keys.ticket("");
     for (const partition of partitions) {
       for (const item of await queryPartition(this.table, partition)) {
         const sk = String(item.SK);

@@ -368,6 +368,49 @@ describe.each(adapters)("flags, quarantine and forgetting on %s (issue 14)", (_n
   });
 });
 
+describe.each(adapters)("retention on %s (issue 14, forgetting)", (_name, make) => {
+  it("expireTickets erases tickets closed before the cutoff and partitions left without their ticket item", async () => {
+    const s = await make();
+    const { event, decision } = newRequest("T-1001");
+    await s.tickets.commit(undefined, decision, event, new Date(opened));
+    let ticket = await s.tickets.load("T-1001");
+    for (const [input, at] of [
+      [
+        { type: "resolve", id: "r1", actor: "lucia@aviso.test", fix: "Driver reinstalled." },
+        "2026-11-23T10:00:00Z",
+      ],
+      [{ type: "confirm", id: "c1" }, "2026-11-23T11:00:00Z"],
+    ] as const) {
+      const next = parseEvent({ ...input, ticketId: "T-1001" });
+      await s.tickets.commit(ticket, decide(ticket, next, at, settings), next, new Date(at));
+      ticket = await s.tickets.load("T-1001");
+    }
+    const open = newRequest("T-1002", "mail-2");
+    await s.tickets.commit(undefined, open.decision, open.event, new Date(opened));
+    await s.mail.claimMessage("<closed@x>", "T-1001", new Date(opened));
+    await s.mail.claimMessage("<open@x>", "T-1002", new Date(opened));
+    // What the table's TTL leaves of a ticket whose item it removed.
+    await s.tickets.addTimeline("T-1009", { at: opened, kind: "mail-in", type: "x", summary: "y" });
+    await s.throttle.flagAddress("ana@cliente.example", "hard bounce", new Date(opened));
+
+    expect((await s.reports.expireTickets(new Date("2026-11-23T10:59:00Z"))).tickets).toEqual(["T-1009"]);
+    const dry = await s.reports.expireTickets(new Date("2026-11-24T00:00:00Z"), { dryRun: true });
+    expect(dry).toMatchObject({
+      address: "",
+      tickets: ["T-1001"],
+      removed: { tickets: 1, timeline: 3, messageIndex: 1, flags: 0 },
+    });
+    expect(await s.reports.expireTickets(new Date("2026-11-24T00:00:00Z"))).toEqual(dry);
+    expect(await s.tickets.load("T-1001")).toBeUndefined();
+    expect(await s.tickets.timeline("T-1001")).toEqual([]);
+    expect(await s.tickets.timeline("T-1009")).toEqual([]);
+    expect(await s.mail.lookupMessage("<closed@x>")).toBeUndefined();
+    expect(await s.mail.lookupMessage("<open@x>")).toBe("T-1002");
+    expect((await s.tickets.load("T-1002"))?.status).toBe("open");
+    expect(await s.throttle.isFlagged("ana@cliente.example")).toBe("hard bounce");
+  });
+});
+
 describe("closed tickets expire (issue 14, forgetting)", () => {
   it("the ticket item carries the TTL once closed: closedAt + closedTicketRetentionDays", async () => {
     const client = new DynamoDBClient({ endpoint: local().dynamo.endpoint, region: "local", credentials });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { handleAdminRequest } from "../../functions/app/admin";
 import { applyEvent } from "../../functions/app/apply";
-import { clientAddress } from "../../functions/app/forget";
+import { clientAddress, expireClosedTickets } from "../../functions/app/forget";
 import { loadConfig } from "../../functions/config";
 import { memoryStores } from "../../functions/store/memory";
 import { mailFolder } from "../../infra/local/deps";
@@ -125,6 +125,36 @@ describe("forgetting a client", () => {
     expect((await call(w.deps, "DELETE", "/clients/nobody")).status).toBe(400);
     expect(clientAddress("a@b")).toBe("a@b");
     expect(clientAddress("a b@c")).toBeUndefined();
+  });
+
+  it("retention: a ticket closed more than closedTicketRetentionDays ago is erased, with the raw mail it points at", async () => {
+    const w = world();
+    await w.open("T-1001", "ana@cliente.es");
+    await w.open("T-1002", "bea@otra.es");
+    for (const event of [
+      { type: "resolve", id: "r1", ticketId: "T-1001", actor: "lucia@aviso.test", fix: "Driver." },
+      { type: "confirm", id: "c1", ticketId: "T-1001" },
+    ])
+      await applyEvent(w.deps, event);
+    await w.deps.quarantine.quarantine({
+      at: w.now.toISOString(),
+      id: "q-ana",
+      kind: "rate-limited",
+      reason: "x",
+      rawRef: "memory://q-ana",
+      ticketId: "T-1001",
+    });
+    const at = (days: number) => ({ now: () => new Date(w.now.getTime() + days * 86_400_000) });
+    expect((await expireClosedTickets({ ...w.deps, clock: at(399) })).tickets).toEqual([]);
+    const expired = await expireClosedTickets({ ...w.deps, clock: at(401) });
+    expect(expired).toMatchObject({
+      tickets: ["T-1001"],
+      removed: { tickets: 1, quarantine: 1 },
+      rawMail: { found: 1, removed: 1, kept: [] },
+    });
+    expect(await w.deps.tickets.load("T-1001")).toBeUndefined();
+    expect((await w.deps.tickets.load("T-1002"))?.status).toBe("open");
+    expect([...w.kept.keys()]).toEqual(["memory://q-bea"]);
   });
 
   it("the local raw-mail reader reads and deletes only inside its folder", async () => {
