@@ -9,11 +9,14 @@
  *   DELETE /flags/{address}             lifts a flag
  *   DELETE /clients/{address}           forgets a client (?dryRun=1 only counts); also POST /forget {address, dryRun}
  */
+import type { AvisoConfig } from "../config";
+import { composeSendEmail } from "../mail/compose";
 import type { ApiRequest, ApiResponse } from "./api";
 import type { CoreDeps } from "./apply";
 import { clientAddress, forgetClient } from "./forget";
 import { type InboundDeps, type InboundMeta, receiveMail } from "./inbound";
-import type { QuarantineEntry, RawMailReader, Stores } from "./ports";
+import type { Mailer } from "./outbox";
+import type { QuarantineEntry, QuarantineRepository, RawMailReader, ReportRepository, Stores } from "./ports";
 
 /** What the routes use; each route checks for its parts, so a function built without one says so. */
 export type AdminDeps = CoreDeps &
@@ -181,4 +184,85 @@ function decode(value: string | undefined): string {
   } catch {
     return "";
   }
+}
+
+/** The calendar day of an instant in a time zone, YYYY-MM-DD. */
+function dayIn(timeZone: string, at: Date): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(at);
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+
+/**
+ * The support lead's daily digest of held mail (DESIGN §7, no black holes): one mail for a day on
+ * which something was held (by default yesterday, in the technicians' time zone), none for a quiet
+ * day, never two for one day. Run daily by a cron (the stack's, the local runtime's timekeeper).
+ */
+export async function sendQuarantineDigest(
+  deps: {
+    config: Pick<AvisoConfig, "supportLead" | "supportAddress" | "supportName" | "technicianTimeZone">;
+    clock: { now(): Date };
+    log: CoreDeps["log"];
+    mailer: Mailer;
+    quarantine: QuarantineRepository;
+    reports: Pick<ReportRepository, "claimReport">;
+    configurationSet?: string;
+  },
+  options: { day?: string } = {},
+): Promise<{ sent: boolean; reason: string; day: string; held: number }> {
+  const { config } = deps;
+  const now = deps.clock.now();
+  const day = options.day ?? dayIn(config.technicianTimeZone, new Date(now.getTime() - 86_400_000));
+  const held = (await deps.quarantine.quarantined()).filter(
+    (entry) => dayIn(config.technicianTimeZone, new Date(entry.at)) === day,
+  );
+  const result = (sent: boolean, reason: string) => ({ sent, reason, day, held: held.length });
+  if (!config.supportLead) return result(false, "no supportLead configured");
+  if (held.length === 0) return result(false, "nothing was held");
+  if (!(await deps.reports.claimReport(`quarantine#${day}`, now)))
+    return result(false, `the digest for ${day} was sent already`);
+  const lines = held
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .slice(0, 100)
+    .map(
+      (e) =>
+        `${e.at}  ${e.kind}  ${e.from ?? "(no sender)"}  «${e.subject ?? ""}»  ${e.reason}` +
+        `${e.status ? `  [${e.status}]` : ""}  id=${e.id}`,
+    );
+  const more = held.length > lines.length ? [`… and ${held.length - lines.length} more`] : [];
+  const how = [
+    "",
+    "GET /quarantine lists what is held; POST /quarantine/{id}/release processes a mail as a person's",
+    "mail; POST /quarantine/{id}/discard drops it from the list.",
+  ];
+  const text = [`${held.length} mail(s) held in quarantine on ${day}:`, "", ...lines, ...more, ...how].join(
+    "\n",
+  );
+  const { messageId } = await deps.mailer.send(
+    composeSendEmail({
+      from: { address: config.supportAddress, name: config.supportName },
+      to: [{ address: config.supportLead }],
+      replyTo: config.supportAddress,
+      rendered: {
+        subject: `aviso: ${held.length} mail(s) held in quarantine on ${day}`,
+        text,
+        html: `<pre style="font-family:monospace">${escapeHtml(text)}</pre>`,
+      },
+      ticketId: "quarantine-digest",
+      thread: [],
+      automatic: true,
+      ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
+    }),
+  );
+  deps.log.info("quarantine digest sent", { day, held: held.length, messageId });
+  return result(true, `${held.length} held on ${day}`);
 }

@@ -5,7 +5,7 @@
  */
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
-import { handleAdminRequest } from "../../functions/app/admin";
+import { handleAdminRequest, sendQuarantineDigest } from "../../functions/app/admin";
 import { receiveMail } from "../../functions/app/inbound";
 import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
 import { loadConfig } from "../../functions/config";
@@ -27,6 +27,7 @@ function world(start = "2026-11-23T08:15:00Z") {
       tokenSecret: "unit-secret-0123456789",
       trustLocalTechnicians: true,
       defaultLocale: "es",
+      supportLead: "jefa@aviso.test",
     }),
     clock: { now: () => new Date(now) },
     log: quiet,
@@ -163,6 +164,25 @@ describe("the lead's quarantine", () => {
     expect(response.status).toBe(502);
     expect(response.body.error).toMatch(/memory:\/\/nowhere/);
     expect((await w.api("GET", "/quarantine")).body.quarantine).toHaveLength(1);
+  });
+
+  it("the lead gets one digest for a day on which something was held, none for a quiet day", async () => {
+    const w = world("2026-11-23T09:00:00Z");
+    await receiveMail(w.deps, mail("Ana <ana@cliente.es>", "Boletín", "Novedades.", "Precedence: bulk\r\n"));
+    await receiveMail(w.deps, mail("Bea <bea@otra.es>", "Lista", "Hola.", "List-Id: <l.otra.es>\r\n"));
+    w.advance(86_400_000);
+    const digest = await sendQuarantineDigest(w.deps);
+    expect(digest).toMatchObject({ sent: true, day: "2026-11-23", held: 2 });
+    expect(w.sent).toHaveLength(1);
+    expect(to(w.sent[0] as SendEmailCommandInput)).toEqual(["jefa@aviso.test"]);
+    const text = w.sent[0]?.Content?.Simple?.Body?.Text?.Data ?? "";
+    expect(text).toMatch(/2 mail\(s\) held in quarantine on 2026-11-23/);
+    expect(text).toContain("ana@cliente.es");
+    expect(text).toContain("POST /quarantine/{id}/release");
+    expect(await sendQuarantineDigest(w.deps)).toMatchObject({ sent: false });
+    w.advance(86_400_000);
+    expect(await sendQuarantineDigest(w.deps)).toMatchObject({ sent: false, reason: "nothing was held" });
+    expect(w.sent).toHaveLength(1);
   });
 
   // Needs inbound.ts to honour meta.release (skip the automated-mail classification and the caps);
