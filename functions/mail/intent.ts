@@ -58,7 +58,7 @@ const WORDS: Record<Cue, string[]> = {
     "mal", "roto", "rota", "rotos", "broke", "broken", "wrong", "stuck", "frozen", "hang", "hangs", "hung",
     "jam", "jams", "jammed", "jamming", "drops", "dropping", "dropped", "cae", "caen", "caido", "caida",
     "cayendo", "cayo", "noise", "ruido", "blank", "partially", "parcialmente", "offline", "black", "negra",
-    "negro",
+    "negro", "denied", "denegado", "denegada", "rechazado", "rechazada",
   ],
   same: [
     "igual", "same", "mismo", "misma",
