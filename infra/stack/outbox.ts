@@ -94,6 +94,8 @@ export class Outbox extends Construct {
       eventPattern: {
         source: ["aws.ses"],
         detailType: ["Email Sent", "Email Bounced", "Email Complaint Received"],
+        // Only aviso's own mail: SES tags every event with the configuration set it was sent through.
+        detail: { mail: { tags: { "ses:configuration-set": [this.configurationSet.configurationSetName] } } },
       },
       targets: [
         new targets.LambdaFunction(this.sesEvents, {
