@@ -4,7 +4,7 @@ import { type Inspection, inspectMail } from "../mail/inspect";
 import { applyEvent, type CoreDeps } from "./apply";
 import { OUTBOUND_WINDOW_SECONDS } from "./limits";
 import { copiedOnMail, mailEvent } from "./mail-event";
-import type { MailLedger, QuarantineRepository, Throttle } from "./ports";
+import { ConflictError, type MailLedger, type QuarantineRepository, type Throttle } from "./ports";
 
 export interface RawMailStore {
   /** Keeps the raw mail before anything else reads it; returns where it is. */
@@ -105,20 +105,45 @@ export async function receiveMail(
     return { outcome: "quarantined" as const, kind, reason, rawRef };
   };
 
-  // Whatever goes wrong once the raw mail is kept ends in quarantine with its reason, never in a
-  // retry loop that ends in a dead-letter queue nobody lists: an error that survived the SDK's own
-  // retries (throttling, timeouts) and the version-check retries is as likely to repeat as not, and a
-  // held mail can be released. Only a failing quarantine write (the table itself down) propagates.
+  // An error that a retry cannot get past (a bug, a mail our code cannot take, an item the table
+  // refuses) ends in quarantine with its reason, not in three tries and a dead-letter queue. Anything
+  // else (throttling, a 5xx, the network, a version race lost eight times, a process that died)
+  // propagates, so the source delivers the mail again: that is what keeps "0 lost under faults", and
+  // a held mail would turn every passing outage into a manual release.
   let inspected: Inspection | undefined;
   try {
     return await processMail(deps, raw, meta, { now, digest, quarantine }, (i) => {
       inspected = i;
     });
   } catch (error) {
-    const reason = `could not be processed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    if (!isPermanentFailure(error)) throw error;
+    const reason = `could not be processed: ${(error as Error).name}: ${(error as Error).message}`;
     deps.log.error("inbound mail failed; quarantined", { rawRef, reason });
     return quarantine("unprocessed", reason.slice(0, 2_000), inspected);
   }
+}
+
+const PROGRAMMING_ERRORS = new Set(["TypeError", "RangeError", "ReferenceError", "SyntaxError", "ZodError"]);
+const THROTTLING = /throttl|provisionedthroughput|requestlimit|toomanyrequests|slowdown|limitexceeded/i;
+
+/**
+ * Whether trying the same mail again would fail the same way: our own code's errors, and requests
+ * AWS refuses as such (HTTP 4xx that is no throttling, e.g. DynamoDB's "Item size has exceeded the
+ * maximum allowed size"). Unknown errors count as passing: the source retries them.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof ConflictError) return false;
+  if (error instanceof EventValidationError || PROGRAMMING_ERRORS.has(error.name)) return true;
+  const aws = error as Error & {
+    $fault?: string;
+    $retryable?: unknown;
+    CancellationReasons?: { Code?: string }[];
+  };
+  if (aws.$fault !== "client" || aws.$retryable || THROTTLING.test(aws.name)) return false;
+  // A cancelled transaction is permanent only when an item was refused, not when it lost a race.
+  if (aws.name === "TransactionCanceledException")
+    return (aws.CancellationReasons ?? []).some((r) => r.Code === "ValidationError");
+  return true;
 }
 
 async function processMail(

@@ -392,22 +392,50 @@ describe("tickets stored before participants", () => {
 });
 
 describe("errors after the raw mail is kept", () => {
-  it("end in quarantine with their reason, not in an exception", async () => {
+  const failing = (error: Error) => {
     const w = world();
     w.deps.tickets.commit = async () => {
-      throw new Error("Item size has exceeded the maximum allowed size");
+      throw error;
     };
-    const outcome = await receiveMail(
-      w.deps,
-      mail("Ana <ana@cliente.es>", "No imprime", "Desde ayer no imprime."),
-    );
-    expect(outcome).toMatchObject({
+    return { w, raw: mail("Ana <ana@cliente.es>", "No imprime", "Desde ayer no imprime.") };
+  };
+
+  it("one a retry cannot get past (an item DynamoDB refuses, a bug) ends in quarantine with its reason", async () => {
+    const tooLarge = Object.assign(new Error("Item size has exceeded the maximum allowed size"), {
+      name: "ValidationException",
+      $fault: "client",
+      $metadata: { httpStatusCode: 400 },
+    });
+    const { w, raw } = failing(tooLarge);
+    expect(await receiveMail(w.deps, raw)).toMatchObject({
       outcome: "quarantined",
       kind: "unprocessed",
-      reason: expect.stringContaining("Item size has exceeded"),
+      reason: expect.stringContaining("ValidationException: Item size has exceeded"),
     });
     expect(await w.deps.quarantine.quarantined()).toMatchObject([
       { kind: "unprocessed", from: "ana@cliente.es", subject: "No imprime" },
     ]);
+    const bug = failing(new TypeError("Cannot read properties of undefined (reading 'x')"));
+    expect(await receiveMail(bug.w.deps, bug.raw)).toMatchObject({
+      outcome: "quarantined",
+      kind: "unprocessed",
+    });
+  });
+
+  it("a passing one (throttling, a 5xx, a crash) propagates, so the source delivers the mail again", async () => {
+    const throttled = Object.assign(new Error("Rate exceeded"), {
+      name: "ThrottlingException",
+      $fault: "client",
+      $retryable: { throttling: true },
+    });
+    const serverFault = Object.assign(new Error("Internal error"), {
+      name: "InternalServerError",
+      $fault: "server",
+    });
+    for (const error of [throttled, serverFault, new Error("injected crash: crash before commit")]) {
+      const { w, raw } = failing(error);
+      await expect(receiveMail(w.deps, raw)).rejects.toBe(error);
+      expect(await w.deps.quarantine.quarantined()).toEqual([]);
+    }
   });
 });
