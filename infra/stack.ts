@@ -8,6 +8,7 @@ import { expandHolidays } from "../functions/core/holidays";
 import type { DeployConfig } from "./config";
 import { Api } from "./stack/api";
 import { Data } from "./stack/data";
+import { checkEnvironmentSize } from "./stack/environment";
 import { MailIn, RAW_PREFIX } from "./stack/mail-in";
 import { Observability } from "./stack/observability";
 import { Outbox } from "./stack/outbox";
@@ -33,7 +34,21 @@ export class AvisoStack extends Stack {
     super(scope, id, props);
     const config = props.config;
 
-    const data = new Data(this, "Data");
+    // The configuration ships with the code (aviso-config.json in every bundle): with the holidays
+    // written out and the technicians it grows past what Lambda's 4 KB environment holds.
+    const calendar = defaultCalendar(config);
+    const shippedConfig = JSON.stringify({
+      supportAddress: config.supportAddress,
+      supportName: config.supportName,
+      technicians: config.technicians,
+      ...(config.accountManager ? { accountManager: config.accountManager } : {}),
+      ...(config.supportLead ? { supportLead: config.supportLead } : {}),
+      technicianTimeZone: config.technicianTimeZone,
+      defaultLocale: config.defaultLocale,
+      defaultCalendar: calendar,
+      policy: config.policy,
+    });
+    const data = new Data(this, "Data", { shippedConfig });
     this.table = data.table;
     const timers = new Timers(this, "Timers", { data });
     const outbox = new Outbox(this, "Outbox", { data, timers, domain: config.domain });
@@ -51,20 +66,9 @@ export class AvisoStack extends Stack {
       sesEvents: outbox.sesEvents,
     };
 
-    const calendar = defaultCalendar(config);
+    // Only what a deploy resolves stays in the environment (checked against Lambda's 4 KB at synth).
     const environment: Record<string, string> = {
-      AVISO_CONFIG: JSON.stringify({
-        supportAddress: config.supportAddress,
-        supportName: config.supportName,
-        technicians: config.technicians,
-        ...(config.accountManager ? { accountManager: config.accountManager } : {}),
-        ...(config.supportLead ? { supportLead: config.supportLead } : {}),
-        technicianTimeZone: config.technicianTimeZone,
-        defaultLocale: config.defaultLocale,
-        defaultCalendar: calendar,
-        policy: config.policy,
-        feedbackUrl: api.feedbackUrl,
-      }),
+      AVISO_FEEDBACK_URL: api.feedbackUrl,
       TABLE_NAME: data.table.tableName,
       RAW_BUCKET: mailIn.rawMail.bucketName,
       RAW_PREFIX,
@@ -78,6 +82,7 @@ export class AvisoStack extends Stack {
     };
     for (const f of Object.values(this.functions)) {
       for (const [name, value] of Object.entries(environment)) f.addEnvironment(name, value);
+      checkEnvironmentSize(f);
     }
 
     new Observability(this, "Observability", {

@@ -10,9 +10,12 @@ import { acknowledge, wildcardResource } from "./nag";
 export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly tokenSecret: secrets.Secret;
+  /** The configuration every function's bundle carries as aviso-config.json. */
+  readonly shippedConfig: string;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { shippedConfig: string }) {
     super(scope, id);
+    this.shippedConfig = props.shippedConfig;
     // The same key schema the local runtime creates its table from.
     const definition = tableDefinition("aviso");
     const keyName = (type: "HASH" | "RANGE") =>

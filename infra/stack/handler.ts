@@ -6,6 +6,7 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { SHIPPED_CONFIG_FILE } from "../../functions/handlers/aws/config-file";
 import type { Data } from "./data";
 import { acknowledge } from "./nag";
 
@@ -48,6 +49,16 @@ export function handlerFunction(
       banner:
         "import { createRequire as __avisoRequire } from 'node:module'; const require = __avisoRequire(import.meta.url);",
       forceDockerBundling: false,
+      // The configuration, beside index.mjs (functions/handlers/aws/config-file.ts reads it). Base64
+      // on the command line: nothing in it can break the shell. The asset's hash is of the output, so
+      // a changed configuration is a changed asset.
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir: string, outputDir: string) => [
+          `node -e "require('node:fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))" "${join(outputDir, SHIPPED_CONFIG_FILE)}" ${Buffer.from(data.shippedConfig).toString("base64")}`,
+        ],
+      },
     },
     ...extra,
   });

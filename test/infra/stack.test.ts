@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -18,11 +20,13 @@ const aviso = {
 };
 
 let template: Template;
+let outdir: string;
 beforeAll(async () => {
   await buildTemplates();
   const { app, stack } = buildApp({ aviso, stackName: "AvisoTest" });
   app.synth(); // runs cdk-nag AwsSolutions; throws on any unacknowledged finding
   template = Template.fromStack(stack);
+  outdir = app.outdir;
 }, 180_000);
 
 describe("the stack", () => {
@@ -90,6 +94,22 @@ describe("the stack", () => {
       Properties: { Runtime: "nodejs22.x", Architectures: ["arm64"], TracingConfig: { Mode: "Active" } },
     });
     expect(Object.keys(functions)).toHaveLength(5);
+  });
+
+  it("ships the configuration, holidays written out, beside every function's code", () => {
+    const functions = Object.values(
+      template.findResources("AWS::Lambda::Function", { Properties: { Runtime: "nodejs22.x" } }),
+    );
+    expect(functions).toHaveLength(5);
+    for (const f of functions) {
+      const asset = join(outdir, `asset.${(f.Properties.Code.S3Key as string).replace(/\.zip$/, "")}`);
+      expect(readdirSync(asset).sort()).toEqual(["aviso-config.json", "index.mjs", "index.mjs.map"]);
+      const shipped = JSON.parse(readFileSync(join(asset, "aviso-config.json"), "utf8"));
+      expect(shipped).toMatchObject({ supportAddress: aviso.supportAddress, technicians: aviso.technicians });
+      expect(shipped.defaultCalendar.holidays.dates).toContain("2030-12-25");
+      expect(shipped.feedbackUrl).toBeUndefined(); // a deploy-time value: AVISO_FEEDBACK_URL
+      expect(f.Properties.Environment.Variables.AVISO_CONFIG).toBeUndefined();
+    }
   });
 
   it("triggers the outbox on outbox inserts only, with partial batch failures and a DLQ", () => {
