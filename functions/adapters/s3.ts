@@ -57,7 +57,7 @@ export function s3RawMailReader(raw: S3RawMail, bucket: string): Required<RawMai
     return ref.slice(prefix.length);
   };
   return {
-    get: (ref) => raw.get(keyOf(ref)),
-    remove: (ref) => raw.delete(keyOf(ref)),
+    get: async (ref) => raw.get(keyOf(ref)),
+    remove: async (ref) => raw.delete(keyOf(ref)),
   };
 }

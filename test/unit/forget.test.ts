@@ -7,7 +7,9 @@
 import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { S3RawMail, s3RawMailReader } from "../../functions/adapters/s3";
 import { handleAdminRequest } from "../../functions/app/admin";
 import { applyEvent } from "../../functions/app/apply";
 import { clientAddress, expireClosedTickets } from "../../functions/app/forget";
@@ -174,5 +176,46 @@ describe("forgetting a client", () => {
     expect(await folder.reader.remove(ref)).toBe(false);
     expect(await readdir(dir)).toEqual([]);
     expect(await readdir(outside)).toEqual(["secret.eml"]);
+  });
+
+  it("the S3 raw-mail reader reads by reference from its own bucket only, and deletes every version", async () => {
+    const sent: { name: string; input: Record<string, unknown> }[] = [];
+    const fake = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({ name: command.constructor.name, input: command.input });
+        if (command.constructor.name === "GetObjectCommand")
+          return {
+            Body: { transformToByteArray: async () => new TextEncoder().encode("From: ana@cliente.es") },
+          };
+        if (command.constructor.name === "ListObjectVersionsCommand")
+          return command.input.Prefix === "inbound/abc"
+            ? {
+                Versions: [
+                  { Key: "inbound/abc", VersionId: "v1" },
+                  { Key: "inbound/abcdef", VersionId: "v9" },
+                ],
+                DeleteMarkers: [{ Key: "inbound/abc", VersionId: "v2" }],
+              }
+            : {};
+        return {};
+      },
+    } as unknown as S3Client;
+    const reader = s3RawMailReader(new S3RawMail(fake, "raw-bucket"), "raw-bucket");
+    expect((await reader.get("s3://raw-bucket/inbound/abc")).toString()).toBe("From: ana@cliente.es");
+    expect(sent[0]).toEqual({
+      name: "GetObjectCommand",
+      input: { Bucket: "raw-bucket", Key: "inbound/abc" },
+    });
+    await expect(reader.get("s3://other-bucket/inbound/abc")).rejects.toThrow(
+      /not a raw mail of this bucket/,
+    );
+    await expect(reader.remove("file:///etc/passwd")).rejects.toThrow(/not a raw mail of this bucket/);
+    sent.length = 0;
+    expect(await reader.remove("s3://raw-bucket/inbound/abc")).toBe(true);
+    expect(sent.filter((c) => c.name === "DeleteObjectCommand").map((c) => c.input.VersionId)).toEqual([
+      "v1",
+      "v2",
+    ]);
+    expect(await reader.remove("s3://raw-bucket/inbound/gone")).toBe(false);
   });
 });
