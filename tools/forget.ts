@@ -12,6 +12,7 @@
 import { existsSync } from "node:fs";
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -24,7 +25,8 @@ import { assertPortFree, freePort } from "../infra/local/ports";
 const USAGE = `usage: npm run --silent aviso:forget -- <address> [--dry-run] [--data-dir DIR] [--dynamodb-port N]`;
 const quiet = { info: () => {}, warn: () => {}, error: (m: string, d?: object) => console.error(m, d ?? "") };
 
-async function main(argv: string[]): Promise<number> {
+/** The command; tools/aviso.ts can hand `forget …` to it: `if (argv[0] === "forget") return forgetCommand(argv.slice(1));` */
+export async function forgetCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -126,10 +128,11 @@ async function sentBy(file: string, address: string): Promise<boolean> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`aviso forget: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  forgetCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(`aviso forget: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
