@@ -1,10 +1,12 @@
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { App, type Environment, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { deployConfig } from "./config";
 import { AvisoStack } from "./stack";
 
 /**
- * The CDK app: `npx cdk deploy -c aviso='{"domain":…,"supportAddress":…,"technicians":[…]}'`.
+ * The CDK app: `npx cdk deploy -c aviso=aviso.json` (or `-c aviso='{"domain":…}'` on one line).
  * The account and region come from the CLI's CDK_DEFAULT_* unless given.
  */
 export function buildApp(
@@ -25,6 +27,7 @@ export function buildApp(
   return { app, stack };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as the CDK app (`npx tsx infra/app.ts`), also through a symlinked checkout.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   buildApp().app.synth();
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as z from "zod";
 import { AvisoConfigSchema } from "../functions/config";
 
@@ -45,9 +46,13 @@ export const DeployConfigSchema = AvisoConfigSchema.omit({
 
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
 
-/** Reads `-c aviso='{"domain":…}'` or the `aviso` object in cdk.json; a clear error per wrong field. */
+/**
+ * Reads `-c aviso=aviso.json` (a file, relative to the working directory), `-c aviso='{"domain":…}'`
+ * (JSON on one line: the CDK CLI cuts a context value at its first newline) or the `aviso` object in
+ * cdk.json; a clear error per wrong field.
+ */
 export function deployConfig(input: unknown): DeployConfig {
-  const value = typeof input === "string" ? safeJson(input) : input;
+  const value = typeof input === "string" ? fromText(input) : input;
   const result = DeployConfigSchema.safeParse(value ?? {});
   if (!result.success) {
     const lines = result.error.issues.map(
@@ -63,10 +68,24 @@ export function deployConfig(input: unknown): DeployConfig {
   return result.data;
 }
 
-function safeJson(text: string): unknown {
+/** Inline JSON (it starts with `{`), else the path of a JSON file. */
+function fromText(text: string): unknown {
+  if (text.trimStart().startsWith("{")) return safeJson(text, `context "aviso"`);
+  let content: string;
+  try {
+    content = readFileSync(text, "utf8");
+  } catch (error) {
+    throw new Error(
+      `context "aviso": cannot read the file ${text} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a JSON file, -c aviso=aviso.json, or JSON on one line`,
+    );
+  }
+  return safeJson(content, `context "aviso": the file ${text}`);
+}
+
+function safeJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`context "aviso" is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${what} is not valid JSON: ${(error as Error).message}`);
   }
 }
