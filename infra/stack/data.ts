@@ -29,6 +29,7 @@ export class Data extends Construct {
       stream: dynamodb.StreamViewType.NEW_IMAGE,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     });
     for (const index of definition.GlobalSecondaryIndexes ?? []) {
       const keyOf = (type: "HASH" | "RANGE") => {
@@ -45,6 +46,9 @@ export class Data extends Construct {
     this.tokenSecret = new secrets.Secret(this, "TokenSecret", {
       description: "aviso: signs the ticket tokens in reply addresses and feedback links",
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      // Kept when the stack goes: every reply address and feedback link already sent is signed with it,
+      // and a stack deployed again under the same name can be pointed back at it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     acknowledge(
       this.tokenSecret,

@@ -36,6 +36,8 @@ export function handlerFunction(
     timeout: Duration.seconds(30),
     logGroup,
     tracing: lambda.Tracing.ACTIVE,
+    // The bundle carries its source map; Node maps stack traces with it only when told to.
+    environment: { NODE_OPTIONS: "--enable-source-maps" },
     projectRoot: ROOT,
     depsLockFilePath: join(ROOT, "package-lock.json"),
     bundling: {

@@ -71,10 +71,16 @@ export class MailIn extends Construct {
       : undefined;
     // The identity is the support domain itself, even when the zone is its parent's: aviso owns no
     // identity, DKIM key or default configuration set of the organisation's own mail.
+    // With the zone, mail leaves with a MAIL FROM of aviso's own (bounce.<domain>), so SPF aligns
+    // with the From domain for DMARC; until its MX resolves, SES uses its default MAIL FROM.
+    const mailFromDomain = `bounce.${config.domain}`;
     const identity = new ses.EmailIdentity(this, "Identity", {
       identity: ses.Identity.domain(config.domain),
       configurationSet: props.configurationSet,
       dkimSigning: true,
+      ...(zone
+        ? { mailFromDomain, mailFromBehaviorOnMxFailure: ses.MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE }
+        : {}),
     });
     if (zone) {
       // SES's DKIM names are fully qualified (<token>._domainkey.<domain>): the trailing dot keeps
@@ -91,6 +97,22 @@ export class MailIn extends Construct {
         zone,
         recordName: config.domain,
         values: [{ priority: 10, hostName: `inbound-smtp.${stack.region}.amazonaws.com` }],
+      });
+      new route53.MxRecord(this, "MailFromMx", {
+        zone,
+        recordName: mailFromDomain,
+        values: [{ priority: 10, hostName: `feedback-smtp.${stack.region}.amazonses.com` }],
+      });
+      new route53.TxtRecord(this, "MailFromSpf", {
+        zone,
+        recordName: mailFromDomain,
+        values: ["v=spf1 include:amazonses.com ~all"],
+      });
+      // DMARC for the support domain: DKIM (d=<domain>) and SPF (bounce.<domain>) both align relaxed.
+      new route53.TxtRecord(this, "Dmarc", {
+        zone,
+        recordName: `_dmarc.${config.domain}`,
+        values: ["v=DMARC1; p=quarantine; adkim=r; aspf=r"],
       });
     }
 
