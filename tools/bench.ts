@@ -11,7 +11,14 @@ import { inspectMail } from "../functions/mail/inspect";
 import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
 import { bundleFigures } from "./bench/bundles";
 import type { Figure } from "./bench/figure";
-import { costFigures, faultFigures, fuzzFigures, loadFigures, loopFigures } from "./bench/prove";
+import {
+  adversarialFigures,
+  costFigures,
+  faultFigures,
+  fuzzFigures,
+  loadFigures,
+  loopFigures,
+} from "./bench/prove";
 import { buildTemplates, TEXT_OPTIONS } from "./build-templates";
 import { SAMPLE } from "./preview-templates";
 
@@ -145,6 +152,7 @@ async function main() {
       only: { type: "string" },
       "fault-tickets": { type: "string", default: "1000" },
       "fuzz-mails": { type: "string", default: "10000" },
+      "adversarial-mails": { type: "string", default: "10000" },
       "load-rate": { type: "string", default: "20" },
       "load-seconds": { type: "string", default: "60" },
       "load-warmup": { type: "string", default: "30" },
@@ -157,6 +165,7 @@ async function main() {
     bundles: bundleFigures,
     faults: () => faultFigures(Number(values["fault-tickets"])),
     fuzz: () => fuzzFigures(Number(values["fuzz-mails"])),
+    adversarial: () => adversarialFigures(Number(values["adversarial-mails"])),
     loop: loopFigures,
     load: () =>
       loadFigures(Number(values["load-rate"]), Number(values["load-seconds"]), Number(values["load-warmup"])),

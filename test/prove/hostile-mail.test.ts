@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MUTATIONS, runFuzzer } from "../../tools/prove/fuzz";
+import { ADVERSARIAL_SHAPES, MUTATIONS, runAdversarial, runFuzzer } from "../../tools/prove/fuzz";
 import { RESPONDERS, runLoopTests } from "../../tools/prove/loop";
 import { useHarness } from "../integration/harness";
 
@@ -17,6 +17,31 @@ describe("hostile and broken mail (short run; `npm run bench` mutates 10,000)", 
     expect(report.processed).toBeGreaterThan(0);
     expect(report.quarantined).toBeGreaterThan(0);
     for (const mutation of MUTATIONS) expect(report.mutations[mutation], mutation).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe("adversarial bodies: one mail never freezes the mailbox (short run; `npm run bench` sends 10,000)", () => {
+  it('takes the issue\'s 20 KB "1234" + "from <" x 3,400 body through the inbound path, inspected in under a second', async () => {
+    const report = await runAdversarial({
+      dynamoEndpoint: local().dynamo.endpoint,
+      mails: 1,
+      bodies: [`1234${"from <".repeat(3_400)}`],
+    });
+    expect(report.examples).toEqual([]);
+    expect(report.processed + report.quarantined).toBe(1);
+    expect(report.slowestInspectionMs).toBeLessThan(1000);
+  }, 300_000);
+
+  it("inspects 300 generated adversarial mails each in under a second; none crashes or is dropped", async () => {
+    const report = await runAdversarial({ dynamoEndpoint: local().dynamo.endpoint, mails: 300, seed: 5 });
+    expect(report.examples).toEqual([]);
+    expect(report.crashes).toBe(0);
+    expect(report.silentDrops).toBe(0);
+    expect(report.rawNotKept).toBe(0);
+    expect(report.quarantineEntriesMissing).toBe(0);
+    expect(report.processed + report.quarantined).toBe(300);
+    for (const shape of ADVERSARIAL_SHAPES) expect(report.shapes[shape], shape).toBeGreaterThan(0);
+    expect(report.slowestInspectionMs, report.slowestInspection).toBeLessThan(1000);
   }, 300_000);
 });
 

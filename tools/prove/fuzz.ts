@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock, Logger } from "../../functions/app/apply";
 import { type InboundOutcome, receiveMail } from "../../functions/app/inbound";
 import { loadConfig } from "../../functions/config";
+import { inspectMail, type MailContext } from "../../functions/mail/inspect";
 import { dynamoStores } from "../../functions/store";
 import { tableDefinition } from "../../functions/store/table";
 import { CORPUS, corpusRows } from "../../test/support/corpus";
@@ -201,32 +202,7 @@ export async function runFuzzer(options: {
 }): Promise<FuzzReport> {
   const r = prng(options.seed ?? 1);
   const originals = await Promise.all(corpusRows().map((row) => readFile(join(CORPUS, row.file))));
-  const client = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: "local", credentials });
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const table = `aviso-fuzz-${process.pid}-${Date.now()}`;
-  await client.send(new CreateTableCommand(tableDefinition(table)));
-  const stores = dynamoStores(doc, table);
-  const kept = new Map<string, string>();
-  const digest = (raw: Buffer) => createHash("sha256").update(raw).digest("hex");
-  const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test" }],
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: "fuzz-secret-0123456789abcdef",
-      defaultLocale: "es",
-    }),
-    clock: new StepClock(),
-    log: quiet,
-    rawMail: {
-      put: async (id: string, raw: Buffer) => {
-        const ref = `memory://${id}#${kept.size}`;
-        kept.set(ref, digest(raw));
-        return ref;
-      },
-    },
-  };
+  const { deps, stores, kept, digest } = await fuzzWorld(options.dynamoEndpoint);
   const report: FuzzReport = {
     mails: options.mails,
     processed: 0,
@@ -255,9 +231,73 @@ export async function runFuzzer(options: {
     mutants.push({ mail, applied });
   }
   const started = performance.now();
+  await feed(deps, kept, digest, report, mutants, options.concurrency ?? 8);
+  report.mailsPerSecond = Math.round(options.mails / ((performance.now() - started) / 1000));
+  report.slowestMs = Math.round(report.slowestMs);
+  const entries = await stores.quarantine.quarantined();
+  report.quarantineEntriesMissing = Math.max(0, report.quarantined - entries.length);
+  return report;
+}
+
+/** A fresh table on DynamoDB Local and the inbound path's deps over it; raw mail is kept in memory. */
+async function fuzzWorld(dynamoEndpoint: string) {
+  const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: "local", credentials });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const table = `aviso-fuzz-${process.pid}-${Date.now()}`;
+  await client.send(new CreateTableCommand(tableDefinition(table)));
+  const stores = dynamoStores(doc, table);
+  const kept = new Map<string, string>();
+  const digest = (raw: Buffer) => createHash("sha256").update(raw).digest("hex");
+  const deps = {
+    ...stores,
+    config: loadConfig({
+      supportAddress: "soporte@aviso.test",
+      technicians: [{ address: "lucia@aviso.test" }],
+      feedbackUrl: "http://127.0.0.1:3000/feedback",
+      tokenSecret: "fuzz-secret-0123456789abcdef",
+      defaultLocale: "es",
+    }),
+    clock: new StepClock(),
+    log: quiet,
+    rawMail: {
+      put: async (id: string, raw: Buffer) => {
+        const ref = `memory://${id}#${kept.size}`;
+        kept.set(ref, digest(raw));
+        return ref;
+      },
+    },
+  };
+  return { deps, stores, kept, digest };
+}
+
+type FuzzDeps = Awaited<ReturnType<typeof fuzzWorld>>["deps"];
+type Tally = Pick<
+  FuzzReport,
+  | "processed"
+  | "quarantined"
+  | "quarantinedByKind"
+  | "crashes"
+  | "silentDrops"
+  | "rawNotKept"
+  | "examples"
+  | "slowestMs"
+>;
+
+/**
+ * Feeds the mails through receiveMail, `concurrency` at a time: every one must be kept raw, then
+ * processed or quarantined with a reason, and nothing may throw.
+ */
+async function feed(
+  deps: FuzzDeps,
+  kept: Map<string, string>,
+  digest: (raw: Buffer) => string,
+  report: Tally,
+  mutants: { mail: Buffer; applied: readonly string[] }[],
+  concurrency: number,
+): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: options.concurrency ?? 8 }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < mutants.length) {
         const { mail, applied } = mutants[next++] as (typeof mutants)[number];
         const t0 = performance.now();
@@ -287,12 +327,293 @@ export async function runFuzzer(options: {
           report.processed += 1;
         } else {
           report.silentDrops += 1;
+          if (report.examples.length < 10)
+            report.examples.push(`${outcome.outcome} without a quarantine: ${applied.join(" + ")}`);
         }
       }
     }),
   );
-  report.mailsPerSecond = Math.round(options.mails / ((performance.now() - started) / 1000));
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Adversarial bodies: text made to make quote stripping and the other text patterns backtrack
+ * (issue 14: "1234" + "from <" x 3,400, 20 KB, took email-reply-parser 40 s). Every mail is
+ * inspected on its own, timed, then sent through the inbound path like the mutants above.
+ * ---------------------------------------------------------------------------------------------- */
+
+export const ADVERSARIAL_SHAPES = [
+  "from <",
+  "attribution fragments",
+  "split attributions",
+  "runs",
+  "date-like tokens",
+  "nested quote markers",
+  "quote header soup",
+  "whitespace lines",
+  "soup",
+] as const;
+export type AdversarialShape = (typeof ADVERSARIAL_SHAPES)[number];
+
+const ATTRIBUTION_FRAGMENTS = [
+  "On Mon, 23 Nov 2026 at 10:00, Ana <ana@cliente.es> ",
+  "On ",
+  "El lun, 23 nov 2026 a las 9:30, ",
+  "El ",
+  "Le lun. 23 nov. 2026 à 09:30, ",
+  "Il ",
+  "Em ",
+  "Am 23.11.2026 um 09:30 ",
+  "Op 23 nov. 2026 ",
+  "Den 23. nov. 2026 ",
+  "W dniu 23.11.2026 ",
+  "In data ",
+  "pe ",
+  "ср, ",
+  "tir. ",
+  "在 ",
+  "wrote",
+  "wrote:",
+  "escribió:",
+  "a écrit :",
+  "ha scritto:",
+  "escreveu:",
+  "schrieb",
+  "skrev",
+  "schreef",
+  "pisze:",
+  "napisał(a):",
+  "kirjoitti:",
+  "写道：",
+  " 작성:",
+  "のメッセージ:",
+  " from ",
+  "<",
+  ">",
+  ">:",
+  "<ana@cliente.es>",
+  "[ana@cliente.es]",
+  '"Ana" <',
+];
+const SEPARATORS_BETWEEN = ["", " ", "  ", "\n", ":\n", " <", ">:\n", ",", "\t"];
+const DATE_TOKENS = [
+  "2026-11-23 10:15 ",
+  "2026-11-23T10:15:00Z ",
+  "23.11.2026 ",
+  "12.11.2026 10:15 ",
+  "10:15, ",
+  "2026/11/23 ",
+  "2026. 11. 23. ",
+  "GMT+01:00 ",
+  "1234",
+  "9:30 ",
+  "23/11/26 ",
+];
+const QUOTE_HEADER_PARTS = [
+  "From: Ana <",
+  "From: Ana",
+  "De: Ana <ana@cliente.es>",
+  "Von: ",
+  "Sent: ",
+  "Enviado: lunes",
+  "To: ",
+  "Para: ",
+  "Subject: ",
+  "Asunto: ",
+  "-----Original Message-----",
+  "---- Forwarded message ----",
+  "________________________________",
+  "## Reply above this line",
+  "-- ",
+  "Sent from my ",
+  "Enviado desde mi ",
+  "Regards,",
+];
+const RUN_UNITS = ["<", ">", " ", "\t", "-", "_", ":", "=", "1", "9", "> ", "<>", "\u00a0", "*"];
+const SIZES = [2_000, 2_000, 10_000, 10_000, 20_000, 20_000, 64_000, 200_000];
+
+/** Repeats picks from `make` until the text is `size` characters long. */
+function repeatTo(size: number, make: () => string): string {
+  const parts: string[] = [];
+  let length = 0;
+  while (length < size) {
+    const part = make();
+    parts.push(part);
+    length += part.length || 1;
+  }
+  return parts.join("").slice(0, size);
+}
+
+export function adversarialBody(shape: AdversarialShape, r: Random, size = r.pick(SIZES)): string {
+  switch (shape) {
+    case "from <": {
+      const head = r.pick(["1234", "2026", "12.11.2026 ", "Ana 1234 "]);
+      const unit = r.pick(["from <", "from <x", "from <<", "from  <", "1234from <"]);
+      const line = r.chance(0.7) ? size : r.int(200, 2_000);
+      return head + repeatTo(size, () => unit).replace(new RegExp(`(.{${line}})`, "gs"), "$1\n");
+    }
+    case "attribution fragments": {
+      const picked = Array.from({ length: r.int(1, 4) }, () => r.pick(ATTRIBUTION_FRAGMENTS));
+      const separator = r.pick(SEPARATORS_BETWEEN);
+      return repeatTo(size, () => r.pick(picked) + (r.chance(0.2) ? r.pick(SEPARATORS_BETWEEN) : separator));
+    }
+    case "split attributions":
+      return repeatTo(
+        size,
+        () =>
+          `${r.pick(ATTRIBUTION_FRAGMENTS.slice(0, 16))}Ana ${r.pick(["<", "(", ","])}\n${r.pick(["ana@x.es> ", ""])}${r.pick(ATTRIBUTION_FRAGMENTS.slice(16, 31))}\n${r.chance(0.5) ? "> cita\n" : ""}`,
+      );
+    case "runs": {
+      const unit = r.pick(RUN_UNITS);
+      const lead = r.pick([
+        "",
+        "hola ",
+        "On Monday Ana wrote",
+        "--- Reply above ",
+        "From:",
+        "> ",
+        "Sent from my",
+      ]);
+      return `${lead}${unit.repeat(Math.ceil(size / unit.length))}${r.pick(["x", "", ":", ">:", "\n", "wrote:"])}`;
+    }
+    case "date-like tokens":
+      return repeatTo(
+        size,
+        () => r.pick(DATE_TOKENS) + (r.chance(0.1) ? r.pick(["from <", '"Ana" <', ">:", "\n"]) : ""),
+      );
+    case "nested quote markers":
+      return repeatTo(
+        size,
+        () =>
+          `${">".repeat(r.int(1, 80))}${r.pick([" ", "", "  "])}${r.pick(["On x wrote:", "cita", "", ">", "El lun escribió:", "-- "])}\n`,
+      );
+    case "quote header soup":
+      return repeatTo(size, () => r.pick(QUOTE_HEADER_PARTS) + r.pick(["\n", " ", "<", ">\n", ":\n"]));
+    case "whitespace lines":
+      // At most 20 KB: postal-mime (parse.ts) spends ~30 µs on every line it reads, so 200 KB of
+      // two-byte lines takes seconds before the text reaches quote stripping. The bench measures
+      // that apart ("adversarial: parse of 256 KiB of blank lines"); it is parse.ts's to bound.
+      size = Math.min(size, 20_000);
+      return `hola\n${repeatTo(size, () => r.pick([" \n", "\n", "\t\n", "  \n", " > \n"]))}${r.pick(["---- Forwarded message ----", "On x wrote:", "x"])}`;
+    case "soup":
+      return repeatTo(size, () =>
+        r.pick([
+          r.pick(ATTRIBUTION_FRAGMENTS),
+          r.pick(DATE_TOKENS),
+          r.pick(QUOTE_HEADER_PARTS),
+          r.pick(RUN_UNITS).repeat(r.int(1, 400)),
+          r.pick(SEPARATORS_BETWEEN),
+        ]),
+      );
+  }
+}
+
+function adversarialMail(shape: AdversarialShape, r: Random, n: number, given?: string): Buffer {
+  const body = given ?? adversarialBody(shape, r);
+  const html = r.chance(0.15);
+  const head = [
+    `From: Cliente ${n} <cliente${n}@fuzz.invalid>`,
+    "To: soporte@aviso.test",
+    `Subject: ${r.pick(["La impresora no imprime", "Re: [#T-1001] sigue igual", "RE: ayuda", shape])}`,
+    "Date: Mon, 23 Nov 2026 10:15:00 +0100",
+    `Message-ID: <adversarial-${n}@fuzz.invalid>`,
+    "MIME-Version: 1.0",
+    `Content-Type: ${html ? "text/html" : "text/plain"}; charset=UTF-8`,
+    "Content-Transfer-Encoding: 8bit",
+  ].join("\r\n");
+  const text = body.replace(/\r?\n/g, "\r\n");
+  return Buffer.from(
+    `${head}\r\n\r\n${html ? `<html><body><p>${text}</p></body></html>` : text}\r\n`,
+    "utf8",
+  );
+}
+
+export interface AdversarialReport {
+  mails: number;
+  bytes: number;
+  processed: number;
+  quarantined: number;
+  quarantinedByKind: Record<string, number>;
+  crashes: number;
+  silentDrops: number;
+  rawNotKept: number;
+  quarantineEntriesMissing: number;
+  shapes: Record<AdversarialShape, number>;
+  examples: string[];
+  /** inspectMail alone, one mail at a time: the part of the path that reads the text. */
+  slowestInspectionMs: number;
+  slowestInspection: string;
+  p99InspectionMs: number;
+  /** receiveMail, `concurrency` at a time over DynamoDB Local (waiting included). */
+  slowestMs: number;
+  mailsPerSecond: number;
+}
+
+const adversarialContext: MailContext = {
+  supportAddress: "soporte@aviso.test",
+  technicians: ["lucia@aviso.test"],
+  tokenSecret: "fuzz-secret-0123456789abcdef",
+  technicianTimeZone: "Europe/Madrid",
+};
+
+export async function runAdversarial(options: {
+  dynamoEndpoint: string;
+  mails: number;
+  seed?: number;
+  concurrency?: number;
+  /** These bodies instead of generated ones (one mail each; `mails` is ignored). */
+  bodies?: string[];
+}): Promise<AdversarialReport> {
+  const r = prng(options.seed ?? 7);
+  const { deps, stores, kept, digest } = await fuzzWorld(options.dynamoEndpoint);
+  const count = options.bodies?.length ?? options.mails;
+  const report: AdversarialReport = {
+    mails: count,
+    bytes: 0,
+    processed: 0,
+    quarantined: 0,
+    quarantinedByKind: {},
+    crashes: 0,
+    silentDrops: 0,
+    rawNotKept: 0,
+    quarantineEntriesMissing: 0,
+    shapes: Object.fromEntries(ADVERSARIAL_SHAPES.map((s) => [s, 0])) as Record<AdversarialShape, number>,
+    examples: [],
+    slowestInspectionMs: 0,
+    slowestInspection: "",
+    p99InspectionMs: 0,
+    slowestMs: 0,
+    mailsPerSecond: 0,
+  };
+  const mails: { mail: Buffer; applied: string[] }[] = [];
+  const inspections: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const shape = ADVERSARIAL_SHAPES[n % ADVERSARIAL_SHAPES.length] as AdversarialShape;
+    const given = options.bodies?.[n];
+    if (given === undefined) report.shapes[shape] += 1;
+    const mail = adversarialMail(shape, r, n, given);
+    report.bytes += mail.length;
+    const t0 = performance.now();
+    try {
+      await inspectMail(mail, adversarialContext);
+    } catch (error) {
+      // inspectMail never throws; if it does, receiveMail below meets the same mail and counts it.
+      if (report.examples.length < 10) report.examples.push(`inspectMail threw: ${(error as Error).message}`);
+    }
+    const ms = performance.now() - t0;
+    inspections.push(ms);
+    if (ms > report.slowestInspectionMs) {
+      report.slowestInspectionMs = ms;
+      report.slowestInspection = `${given === undefined ? shape : "given body"}, ${Math.round(mail.length / 1024)} KiB`;
+    }
+    mails.push({ mail, applied: [shape] });
+  }
+  const started = performance.now();
+  await feed(deps, kept, digest, report, mails, options.concurrency ?? 8);
+  report.mailsPerSecond = Math.round(count / ((performance.now() - started) / 1000));
   report.slowestMs = Math.round(report.slowestMs);
+  inspections.sort((a, b) => a - b);
+  report.p99InspectionMs = Math.round(inspections[Math.floor(inspections.length * 0.99)] ?? 0);
+  report.slowestInspectionMs = Math.round(report.slowestInspectionMs);
   const entries = await stores.quarantine.quarantined();
   report.quarantineEntriesMissing = Math.max(0, report.quarantined - entries.length);
   return report;
