@@ -202,7 +202,8 @@ function joinBrokenQuoteHeaders(lines: string[]): string[] {
     let joined: string | undefined;
     const startsLikeOne = MAYBE_QUOTE_HEADER.test(line);
     const blankAbove = i > 0 && (lines[i - 1] ?? "").trim() === "";
-    if (line.trim() !== "" && line.length <= MAX_MARKER_LINE && !isQuoteHeaderLine(line)) {
+    const couldDecide = blankAbove || [1, 2, 3, 4].some((k) => quoteBelow[i + k]);
+    if (couldDecide && line.trim() !== "" && line.length <= MAX_MARKER_LINE && !isQuoteHeaderLine(line)) {
       let candidate = line;
       for (let k = 1; k <= 3 && i + k < lines.length; k++) {
         const next = lines[i + k] ?? "";
