@@ -2,6 +2,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../../infra/app";
 import { buildTemplates } from "../../tools/build-templates";
+import { bigAviso } from "./aws-synth";
 import { synthWithNag } from "./nag";
 
 const aviso = {
@@ -24,6 +25,14 @@ describe("the synth", () => {
   it("passes cdk-nag with a real account and region, not only with unresolved ones", () => {
     const { app } = buildApp(
       { aviso, stackName: "AvisoAccount", ...noBundling },
+      { account: "123456789012", region: "eu-west-1" },
+    );
+    expect(synthWithNag(app)).toEqual({ failed: false, findings: [] });
+  }, 180_000);
+
+  it("passes cdk-nag for the deployment of the acceptance: parent-domain zone, 25 technicians, Madrid holidays", () => {
+    const { app } = buildApp(
+      { aviso: bigAviso, stackName: "AvisoBig", ...noBundling },
       { account: "123456789012", region: "eu-west-1" },
     );
     expect(synthWithNag(app)).toEqual({ failed: false, findings: [] });
