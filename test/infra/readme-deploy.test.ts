@@ -98,8 +98,9 @@ describe("the README's deploy command", () => {
   it("synthesizes as written (deploy run as synth), with a literal account and region", () => {
     const block = deployBlock(README_DEPLOY);
     expect(block).toMatch(/^cat > aviso\.json <<'EOF'\n[\s\S]*\nEOF\nnpx cdk deploy -c aviso=aviso\.json$/);
-    // A checkout's root as the README's reader has it: cdk.json, the sources, node_modules.
-    const dir = mkdtempSync(join(ROOT, ".readme-deploy-"));
+    // A checkout's root as the README's reader has it (cdk.json, the sources, node_modules), made of
+    // links in a scratch folder so nothing lands in the working tree.
+    const dir = mkdtempSync(join(tmpdir(), "aviso-readme-deploy-"));
     scratch.push(dir);
     copyFileSync(join(ROOT, "cdk.json"), join(dir, "cdk.json"));
     for (const entry of [
