@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
+import { handleAdminRequest } from "./admin";
 import { applyEvent, type CoreDeps } from "./apply";
 import { isSent } from "./effect-result";
 import { verifySignedLink } from "./feedback-link";
@@ -44,6 +45,8 @@ const text = (status: number, body: string): ApiResponse => ({
 
 /** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
 export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
+  const admin = await handleAdminRequest(deps, request);
+  if (admin) return admin;
   const path = request.path.replace(/\/+$/, "") || "/";
   const method = request.method.toUpperCase();
   const ticketRoute = /^\/tickets\/(T-\d+)$/i.exec(path);

@@ -9,35 +9,9 @@ import { deployConfig } from "../../infra/config";
  * Finding 2: the README's `npx cdk deploy -c aviso='{…}'` spread JSON over several lines, and the CDK
  * CLI cuts a context value at its first newline, so the app stopped with `context "aviso" is not valid
  * JSON`. The app now also takes `-c aviso=<file>`, and the README writes the file with a heredoc.
- * README_DEPLOY is the README's deploy block as it is to be pasted; once it is in README.md, this
- * test reads it from there (deployBlock(readFileSync("README.md"))).
+ * The test reads the deploy block from README.md itself.
  */
 const ROOT = join(import.meta.dirname, "../..");
-
-const README_DEPLOY = `
-\`\`\`sh
-npm ci
-npm run synth      # offline, no credentials needed: builds and checks the stack (cdk-nag AwsSolutions)
-npx cdk bootstrap  # once per account and region
-cat > aviso.json <<'EOF'
-{
-  "domain": "support.example.com",
-  "supportAddress": "help@support.example.com",
-  "technicians": [{"address": "lucia@example.com", "name": "Lucía"}],
-  "accountManager": "accounts@example.com",
-  "supportLead": "lead@example.com",
-  "technicianTimeZone": "Europe/Madrid",
-  "defaultLocale": "es",
-  "defaultCalendar": {"timeZone": "Europe/Madrid", "hours": {"start": "09:00", "end": "18:00"},
-                      "holidays": {"country": "ES", "region": "MD"}},
-  "hostedZone": {"id": "Z0123456789", "name": "example.com"},
-  "activateReceiptRuleSet": true,
-  "alarmEmail": "ops@example.com"
-}
-EOF
-npx cdk deploy -c aviso=aviso.json
-\`\`\`
-`;
 
 /** The lines of the README's shell block from the heredoc that writes aviso.json to `npx cdk deploy`. */
 function deployBlock(markdown: string): string {
@@ -96,7 +70,7 @@ describe("deployment configuration from a file", () => {
 
 describe("the README's deploy command", () => {
   it("synthesizes as written (deploy run as synth), with a literal account and region", () => {
-    const block = deployBlock(README_DEPLOY);
+    const block = deployBlock(readFileSync(join(ROOT, "README.md"), "utf8"));
     expect(block).toMatch(/^cat > aviso\.json <<'EOF'\n[\s\S]*\nEOF\nnpx cdk deploy -c aviso=aviso\.json$/);
     // A checkout's root as the README's reader has it (cdk.json, the sources, node_modules), made of
     // links in a scratch folder so nothing lands in the working tree.

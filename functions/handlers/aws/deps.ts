@@ -19,6 +19,7 @@ import { DynamoReports } from "../../store/reports";
 import { DynamoThrottle } from "../../store/throttle";
 import { DynamoTicketReader, DynamoTicketRepository } from "../../store/tickets";
 import type { RawMailSource } from "../inbound-email";
+import { shippedConfig } from "./config-file";
 
 export const logger = new PowertoolsLogger({ serviceName: "aviso" });
 /** The figures of DESIGN's lead view, as EMF in namespace "aviso" (the stack's dashboard reads them). */
@@ -164,9 +165,13 @@ export async function readTokenSecret(secrets: SecretsManagerClient, secretId: s
 async function build<Extra extends object>(moreStores: (table: Table) => Extra) {
   const region = required("AWS_REGION");
   const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
-  const config = configFromEnv(process.env, {
-    tokenSecret: await readTokenSecret(secrets, required("TOKEN_SECRET_ARN")),
-  });
+  // The configuration ships inside the bundle (aviso-config.json): it would not fit the 4 KB environment.
+  const config = configFromEnv(
+    { ...process.env, AVISO_CONFIG: shippedConfig() },
+    {
+      tokenSecret: await readTokenSecret(secrets, required("TOKEN_SECRET_ARN")),
+    },
+  );
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, logger: sdkLogger }), {
     marshallOptions: { removeUndefinedValues: true },
   });
