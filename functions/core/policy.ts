@@ -356,7 +356,8 @@ class Turn {
     const t = this.ticket;
     const before = t.feedback;
     const same = (a?: string, b?: string) => (a || undefined) === (b || undefined);
-    if (before && before.rating === rating && same(before.comment, comment) && same(before.idea, idea)) return;
+    if (before && before.rating === rating && same(before.comment, comment) && same(before.idea, idea))
+      return;
     t.feedback = {
       rating,
       ...(comment ? { comment } : {}),
