@@ -4,3 +4,4 @@ export * from "./metrics";
 export * from "./model";
 export * from "./policy";
 export * from "./report";
+export * from "./schedule";

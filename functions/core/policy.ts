@@ -2,6 +2,7 @@ import { DateTime } from "luxon";
 import { type BusinessCalendar, calendarFor } from "./calendar";
 import type { Person, TicketEvent, TimerName } from "./events";
 import type { ClientTemplate, Effect, MessageData, PolicySettings, StaffTemplate, Ticket } from "./model";
+import { endOfDayNoticeDay, type Instant, iso, nextUpdateDue, toMillis } from "./schedule";
 
 export interface Decision {
   /** The new ticket (the same object when nothing changed; undefined when no ticket exists). */
@@ -10,8 +11,6 @@ export interface Decision {
   outcome: "applied" | "duplicate" | "stale" | "rejected";
   reason?: string;
 }
-
-type Instant = Date | string | number;
 
 /**
  * The communication policy of DESIGN §1: given a ticket, an event and the time, what changes and
@@ -98,41 +97,6 @@ function openTicket(
   const noticeDay = calendar.day(ticket.endOfDayNoticeDate);
   turn.setTimer("eod", noticeDay.closesAt - settings.endOfDayLeadMinutes * 60_000);
   return turn.finish();
-}
-
-/**
- * The business day on whose end a client without a diagnosis hears from us: the day the ticket
- * arrives, unless it arrives so late that the notice would follow the acknowledgement at once.
- */
-export function endOfDayNoticeDay(calendar: BusinessCalendar, openedAt: number, settings: PolicySettings) {
-  const day = calendar.currentOrNextBusinessDay(openedAt);
-  const noticeAt = day.closesAt - settings.endOfDayLeadMinutes * 60_000;
-  const workingWindow = noticeAt - Math.max(openedAt, day.opensAt);
-  return workingWindow >= settings.endOfDayMinimumMinutes * 60_000
-    ? day
-    : calendar.nextBusinessDayAfter(day.date);
-}
-
-/**
- * When the next daily update is due after a client message at `messageAt`: the update time of the
- * next business day the message did not already cover, but never more than one business day of
- * business hours after the message (the no-silent-business-day promise).
- */
-export function nextUpdateDue(
-  calendar: BusinessCalendar,
-  messageAt: number,
-  settings: PolicySettings,
-): number {
-  const today = calendar.day(calendar.localDate(messageAt));
-  // A message on a business day, even before opening, is that day's news; one sent on a weekend
-  // or holiday is followed by news on the first business morning.
-  const coveredToday = today.isBusinessDay;
-  const target = coveredToday
-    ? calendar.nextBusinessDayAfter(today.date)
-    : calendar.currentOrNextBusinessDay(messageAt);
-  const preferred = calendar.atLocalTime(target, settings.updateTime);
-  const latest = calendar.addBusinessHours(messageAt, calendar.hoursPerDay);
-  return Math.min(preferred, latest);
 }
 
 /** One application of one event to a working copy of the ticket. */
@@ -515,14 +479,4 @@ function copiedAddresses(client: string, people: Person[] | undefined): string[]
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-export function toMillis(instant: Instant): number {
-  if (typeof instant === "number") return instant;
-  if (instant instanceof Date) return instant.getTime();
-  return Date.parse(instant);
-}
-
-export function iso(instant: number): string {
-  return new Date(instant).toISOString();
 }
