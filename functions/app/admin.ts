@@ -11,9 +11,9 @@
  */
 import type { AvisoConfig } from "../config";
 import { composeSendEmail } from "../mail/compose";
-import type { ApiRequest, ApiResponse } from "./api";
 import type { CoreDeps } from "./apply";
 import { clientAddress, forgetClient } from "./forget";
+import { type ApiRequest, type ApiResponse, json } from "./http";
 import { type InboundDeps, type InboundMeta, receiveMail } from "./inbound";
 import type { Mailer } from "./outbox";
 import type { QuarantineEntry, QuarantineRepository, RawMailReader, ReportRepository, Stores } from "./ports";
@@ -25,12 +25,6 @@ export type AdminDeps = CoreDeps &
 
 /** receiveMail's meta for a release: inbound.ts skips the automated-mail classification and the caps. */
 export type ReleaseMeta = InboundMeta & { release: true };
-
-const json = (status: number, value: unknown): ApiResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8" },
-  body: JSON.stringify(value),
-});
 
 const missing = (what: string) =>
   json(501, { error: `this function is not given ${what}: see functions/handlers/aws/deps.ts` });

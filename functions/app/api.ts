@@ -4,44 +4,15 @@ import { handleAdminRequest } from "./admin";
 import { applyEvent, type CoreDeps } from "./apply";
 import { isSent } from "./effect-result";
 import { verifySignedLink } from "./feedback-link";
+import { type ApiRequest, type ApiResponse, html, json, text } from "./http";
 import { feedbackFormPage } from "./pages/feedback-form";
 import { feedbackExpiredPage, feedbackRatingMissing, feedbackThanksPage } from "./pages/feedback-thanks";
 import type { Stores } from "./ports";
 
+export type { ApiRequest, ApiResponse } from "./http";
+
 /** What the API reads: tickets, their outbox and thread, feedback, and the listing of tickets. */
 export type ApiDeps = CoreDeps & Pick<Stores, "outbox" | "mail" | "feedback" | "reports">;
-
-export interface ApiRequest {
-  method: string;
-  path: string;
-  query?: Record<string, string | undefined>;
-  body?: string;
-  contentType?: string;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers?: Record<string, string>;
-  body: string;
-}
-
-const json = (status: number, value: unknown): ApiResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8" },
-  body: JSON.stringify(value),
-});
-
-const html = (status: number, body: string): ApiResponse => ({
-  status,
-  headers: { "content-type": "text/html; charset=utf-8" },
-  body,
-});
-
-const text = (status: number, body: string): ApiResponse => ({
-  status,
-  headers: { "content-type": "text/plain; charset=utf-8" },
-  body,
-});
 
 /** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
 export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
