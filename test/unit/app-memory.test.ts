@@ -6,59 +6,11 @@ import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
-import { type OutboxDeps, performOutboxItem, sweepOutbox } from "../../functions/app/outbox";
-import { loadConfig } from "../../functions/config";
-import type { MetricPoint, TimerName } from "../../functions/core";
-import { assertSesSendEmail } from "../../functions/mail/ses-contract";
-import { memoryStores } from "../../functions/store/memory";
+import { performOutboxItem, sweepOutbox } from "../../functions/app/outbox";
+import { memoryWorld } from "../support/memory-world";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-function world(start = "2026-11-23T08:15:00Z") {
-  let now = new Date(start);
-  const sent: SendEmailCommandInput[] = [];
-  const timers = new Map<string, string>();
-  const metrics: MetricPoint[] = [];
-  const stores = memoryStores();
-  const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: "unit-secret-0123456789",
-      trustLocalTechnicians: true,
-      defaultLocale: "es",
-    }),
-    clock: { now: () => new Date(now) },
-    log: quiet,
-    metrics: { record: (points: MetricPoint[]) => void metrics.push(...points) },
-    mailer: {
-      send: async (input: SendEmailCommandInput) => {
-        assertSesSendEmail(input, { domain: "aviso.test" });
-        sent.push(input);
-        return { messageId: `<m${sent.length}@ses.test>` };
-      },
-    },
-    scheduler: {
-      set: async (ticketId: string, name: TimerName, at: string) =>
-        void timers.set(`${ticketId}-${name}`, at),
-      cancel: async (ticketId: string, name: TimerName) => void timers.delete(`${ticketId}-${name}`),
-    },
-    rawMail: { put: async (id: string) => `memory://${id}` },
-  } satisfies OutboxDeps & Record<string, unknown>;
-  return {
-    deps,
-    sent,
-    timers,
-    metrics,
-    advance: (ms: number) => {
-      now = new Date(now.getTime() + ms);
-    },
-    drain: async () => {
-      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
-    },
-  };
+function world(start?: string) {
+  return memoryWorld(start ? { start } : {});
 }
 
 function mail(from: string, subject: string, body: string, extra: Record<string, string> = {}) {

@@ -7,51 +7,24 @@ import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../functions/app/apply";
 import { receiveMail } from "../../functions/app/inbound";
-import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
-import { loadConfig } from "../../functions/config";
-import { decide, parseEvent, policySettings, type Ticket, type TimerName } from "../../functions/core";
+import { decide, parseEvent, policySettings, type Ticket } from "../../functions/core";
 import { parseCommand } from "../../functions/mail/commands";
 import { replyAddress } from "../../functions/mail/thread";
 import { parseItem, TicketSchema } from "../../functions/store/items";
-import { memoryStores } from "../../functions/store/memory";
+import { memoryWorld } from "../support/memory-world";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const SECRET = "unit-secret-0123456789";
 
 function world(options: { trustLocalTechnicians?: boolean } = {}) {
-  let now = new Date("2026-11-23T08:15:00Z");
-  const sent: SendEmailCommandInput[] = [];
-  const stores = memoryStores();
-  const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: SECRET,
-      trustLocalTechnicians: options.trustLocalTechnicians ?? true,
-      defaultLocale: "es",
-    }),
-    clock: { now: () => new Date(now) },
-    log: quiet,
-    mailer: {
-      send: async (input: SendEmailCommandInput) => {
-        sent.push(input);
-        return { messageId: `<m${sent.length}@ses.test>` };
-      },
-    },
-    scheduler: { set: async (_t: string, _n: TimerName, _a: string) => {}, cancel: async () => {} },
-    rawMail: { put: async (id: string) => `memory://${id}` },
-  } satisfies OutboxDeps & Record<string, unknown>;
+  const base = memoryWorld({
+    config: { tokenSecret: SECRET, trustLocalTechnicians: options.trustLocalTechnicians ?? true },
+  });
+  const { deps, sent } = base;
   const w = {
     deps,
     sent,
-    advance: (minutes: number) => {
-      now = new Date(now.getTime() + minutes * 60_000);
-    },
-    drain: async () => {
-      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
-    },
+    advance: (minutes: number) => base.advance(minutes * 60_000),
+    drain: base.drain,
     ticket: async (id: string) => {
       const ticket = await deps.tickets.load(id);
       if (!ticket) throw new Error(`no ticket ${id}`);

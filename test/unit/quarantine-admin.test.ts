@@ -7,37 +7,13 @@ import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import { handleAdminRequest, sendQuarantineDigest } from "../../functions/app/admin";
 import { receiveMail } from "../../functions/app/inbound";
-import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
-import { loadConfig } from "../../functions/config";
-import { memoryStores } from "../../functions/store/memory";
+import { memoryWorld } from "../support/memory-world";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-function world(start = "2026-11-23T08:15:00Z") {
-  let now = new Date(start);
-  const sent: SendEmailCommandInput[] = [];
+function world(start?: string) {
+  const base = memoryWorld({ ...(start ? { start } : {}), config: { supportLead: "jefa@aviso.test" } });
   const kept = new Map<string, Buffer>();
-  const stores = memoryStores();
   const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: "unit-secret-0123456789",
-      trustLocalTechnicians: true,
-      defaultLocale: "es",
-      supportLead: "jefa@aviso.test",
-    }),
-    clock: { now: () => new Date(now) },
-    log: quiet,
-    mailer: {
-      send: async (input: SendEmailCommandInput) => {
-        sent.push(input);
-        return { messageId: `<m${sent.length}@ses.test>` };
-      },
-    },
-    scheduler: { set: async () => {}, cancel: async () => {} },
+    ...base.deps,
     rawMail: {
       put: async (id: string, raw: Buffer) => {
         kept.set(`memory://${id}`, raw);
@@ -51,17 +27,11 @@ function world(start = "2026-11-23T08:15:00Z") {
         return raw;
       },
     },
-  } satisfies OutboxDeps & Record<string, unknown>;
+  };
   return {
+    ...base,
     deps,
-    sent,
     kept,
-    advance: (ms: number) => {
-      now = new Date(now.getTime() + ms);
-    },
-    drain: async () => {
-      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
-    },
     api: async (method: string, path: string, query?: Record<string, string>) => {
       const response = await handleAdminRequest(deps, { method, path, ...(query ? { query } : {}) });
       return { status: response?.status, body: response ? JSON.parse(response.body) : undefined };

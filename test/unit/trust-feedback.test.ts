@@ -9,55 +9,16 @@ import { applyEvent } from "../../functions/app/apply";
 import { signedLink, verifySignedLink } from "../../functions/app/feedback-link";
 import { receiveMail } from "../../functions/app/inbound";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "../../functions/app/limits";
-import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
-import { loadConfig } from "../../functions/config";
-import type { TimerName } from "../../functions/core";
-import { memoryStores } from "../../functions/store/memory";
+import { memoryWorld } from "../support/memory-world";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const DAY = 86_400_000;
 const SECRET = "unit-secret-0123456789";
 
 function world(start = "2026-11-23T08:20:00Z") {
-  let now = new Date(start);
-  const sent: SendEmailCommandInput[] = [];
-  const stores = memoryStores();
-  const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
-      supportLead: "lead@aviso.test",
-      accountManager: "am@aviso.test",
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: SECRET,
-      trustLocalTechnicians: true,
-      defaultLocale: "es",
-    }),
-    clock: { now: () => new Date(now) },
-    log: quiet,
-    mailer: {
-      send: async (input: SendEmailCommandInput) => {
-        sent.push(input);
-        return { messageId: `<m${sent.length}@ses.test>` };
-      },
-    },
-    scheduler: {
-      set: async (_ticketId: string, _name: TimerName, _at: string) => {},
-      cancel: async (_ticketId: string, _name: TimerName) => {},
-    },
-    rawMail: { put: async (id: string) => `memory://${id}` },
-  } satisfies OutboxDeps & Record<string, unknown>;
-  return {
-    deps,
-    sent,
-    advance: (ms: number) => {
-      now = new Date(now.getTime() + ms);
-    },
-    drain: async () => {
-      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
-    },
-  };
+  return memoryWorld({
+    start,
+    config: { supportLead: "lead@aviso.test", accountManager: "am@aviso.test", tokenSecret: SECRET },
+  });
 }
 
 function mail(from: string, subject: string, body: string) {

@@ -8,54 +8,14 @@ import { describe, expect, it } from "vitest";
 import { handleAdminRequest } from "../../functions/app/admin";
 import { receiveMail } from "../../functions/app/inbound";
 import { checkInboundCap, INBOUND_ALL, inboundCapDecision } from "../../functions/app/inbound-cap";
-import { type OutboxDeps, performOutboxItem } from "../../functions/app/outbox";
 import { FLAG_LIFETIME_DAYS, flagLifetimeDays } from "../../functions/app/ports";
 import { loadConfig } from "../../functions/config";
-import type { MetricPoint } from "../../functions/core";
-import { memoryStores } from "../../functions/store/memory";
+import { memoryWorld } from "../support/memory-world";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const DAY = 86_400_000;
 
-function world(start = "2026-11-23T08:15:00Z") {
-  let now = new Date(start);
-  const sent: SendEmailCommandInput[] = [];
-  const metrics: MetricPoint[] = [];
-  const stores = memoryStores();
-  const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: "unit-secret-0123456789",
-      trustLocalTechnicians: true,
-      defaultLocale: "es",
-      maxInboundMailsPer10Minutes: 3,
-    }),
-    clock: { now: () => new Date(now) },
-    log: quiet,
-    metrics: { record: (points: MetricPoint[]) => void metrics.push(...points) },
-    mailer: {
-      send: async (input: SendEmailCommandInput) => {
-        sent.push(input);
-        return { messageId: `<m${sent.length}@ses.test>` };
-      },
-    },
-    scheduler: { set: async () => {}, cancel: async () => {} },
-    rawMail: { put: async (id: string) => `memory://${id}` },
-  } satisfies OutboxDeps & Record<string, unknown>;
-  return {
-    deps,
-    sent,
-    metrics,
-    advance: (ms: number) => {
-      now = new Date(now.getTime() + ms);
-    },
-    drain: async () => {
-      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
-    },
-  };
+function world(start?: string) {
+  return memoryWorld({ ...(start ? { start } : {}), config: { maxInboundMailsPer10Minutes: 3 } });
 }
 
 let seq = 0;

@@ -5,47 +5,10 @@
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import { type InboundMeta, receiveMail } from "../../functions/app/inbound";
-import { performOutboxItem } from "../../functions/app/outbox";
-import { loadConfig } from "../../functions/config";
-import { memoryStores } from "../../functions/store/memory";
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+import { memoryWorld } from "../support/memory-world";
 
 function world() {
-  let now = new Date("2026-11-23T08:15:00Z");
-  const sent: SendEmailCommandInput[] = [];
-  const stores = memoryStores();
-  const deps = {
-    ...stores,
-    config: loadConfig({
-      supportAddress: "soporte@aviso.test",
-      technicians: [{ address: "lucia@aviso.test", name: "Lucía" }],
-      feedbackUrl: "http://127.0.0.1:3000/feedback",
-      tokenSecret: "unit-secret-0123456789",
-      defaultLocale: "es",
-    }),
-    clock: { now: () => new Date(now) },
-    log: quiet,
-    metrics: { record: () => {} },
-    mailer: {
-      send: async (input: SendEmailCommandInput) => {
-        sent.push(input);
-        return { messageId: `<m${sent.length}@ses.test>` };
-      },
-    },
-    scheduler: { set: async () => {}, cancel: async () => {} },
-    rawMail: { put: async (id: string) => `memory://${id}` },
-  };
-  return {
-    deps,
-    sent,
-    advance: (ms: number) => {
-      now = new Date(now.getTime() + ms);
-    },
-    drain: async () => {
-      for (const item of await stores.outbox.pending()) await performOutboxItem(deps, item);
-    },
-  };
+  return memoryWorld({ config: { trustLocalTechnicians: false } });
 }
 
 let n = 0;
