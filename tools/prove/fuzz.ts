@@ -37,7 +37,8 @@ export const MUTATIONS = [
 ] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
-export interface FuzzReport {
+/** What became of mails fed through the inbound path, whatever made them. */
+export interface InboundTally {
   mails: number;
   processed: number;
   quarantined: number;
@@ -46,6 +47,10 @@ export interface FuzzReport {
   silentDrops: number;
   rawNotKept: number;
   quarantineEntriesMissing: number;
+  examples: string[];
+}
+
+export interface FuzzReport extends InboundTally {
   mutations: Record<Mutation, number>;
   examples: string[];
   mailsPerSecond: number;
@@ -527,18 +532,9 @@ function adversarialMail(shape: AdversarialShape, r: Random, n: number, given?: 
   );
 }
 
-export interface AdversarialReport {
-  mails: number;
+export interface AdversarialReport extends InboundTally {
   bytes: number;
-  processed: number;
-  quarantined: number;
-  quarantinedByKind: Record<string, number>;
-  crashes: number;
-  silentDrops: number;
-  rawNotKept: number;
-  quarantineEntriesMissing: number;
   shapes: Record<AdversarialShape, number>;
-  examples: string[];
   /** inspectMail alone, one mail at a time: the part of the path that reads the text. */
   slowestInspectionMs: number;
   slowestInspection: string;
