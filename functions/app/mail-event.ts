@@ -24,6 +24,8 @@ export interface MailEventContext {
    * with their own words only: no quoted or forwarded text, no other ticket's tag in its subject.
    */
   pointedAt?: string;
+  /** Where the raw mail is kept: the event carries it, so the ticket's timeline points at the mail. */
+  rawRef?: string;
 }
 
 const SUBJECT_TAGS = /\s*\[#T-\d{1,12}\]\s*/gi;
@@ -61,6 +63,11 @@ export function copiedOnMail(
 }
 
 export function mailEvent(inspection: Inspection, context: MailEventContext): TicketEventInput {
+  const event = eventOfMail(inspection, context);
+  return context.rawRef ? ({ ...event, rawRef: context.rawRef } as TicketEventInput) : event;
+}
+
+function eventOfMail(inspection: Inspection, context: MailEventContext): TicketEventInput {
   const { ticketId, eventId: id, messageId, actor } = context;
   const pointed = context.opensTicket && context.pointedAt !== undefined;
   const text = pointed ? splitReply(inspection.mail?.text ?? "").visible : inspection.visibleText;

@@ -39,10 +39,17 @@ const base = {
   at: instant.optional(),
 };
 
-const technician = { ...base, actor };
+/**
+ * Where the raw mail an event came from is kept (an S3 or file reference): its timeline entry
+ * records it, so forgetting the client erases the mail too. Events from the API have none.
+ */
+const mailBorn = { rawRef: z.string().trim().min(1).max(1_000).optional() };
+
+const technician = { ...base, ...mailBorn, actor };
 
 export const ClientNewSchema = z.object({
   ...base,
+  ...mailBorn,
   type: z.literal("client-new"),
   from: PersonSchema,
   subject: z.string().trim().max(998).default(""),
@@ -56,6 +63,7 @@ export const ClientNewSchema = z.object({
 
 export const ClientReplySchema = z.object({
   ...base,
+  ...mailBorn,
   type: z.literal("client-reply"),
   from: PersonSchema,
   text: z.string().max(200_000).default(""),

@@ -10,6 +10,8 @@ export interface Decision {
   effects: Effect[];
   outcome: "applied" | "duplicate" | "stale" | "rejected";
   reason?: string;
+  /** What the event's timeline entry keeps besides its outcome: where its raw mail is (forgetting erases it). */
+  timelineData?: { rawRef: string };
 }
 
 /**
@@ -17,6 +19,18 @@ export interface Decision {
  * what the world must be told. Pure: no I/O, no clock; never throws on a valid event.
  */
 export function decide(
+  ticket: Ticket | undefined,
+  event: TicketEvent,
+  now: Instant,
+  settings: PolicySettings,
+): Decision {
+  const decision = decideEvent(ticket, event, now, settings);
+  // Whatever became of a mail, its timeline entry says where the mail is kept.
+  const rawRef = "rawRef" in event ? event.rawRef : undefined;
+  return rawRef ? { ...decision, timelineData: { rawRef } } : decision;
+}
+
+function decideEvent(
   ticket: Ticket | undefined,
   event: TicketEvent,
   now: Instant,
