@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import * as keys from "./keys";
 import { type ItemKey, keyString, windowOf } from "./keys";
-import { TTL_ATTRIBUTE } from "./table";
+import { type IndexDefinition, PENDING_INDEX, TTL_ATTRIBUTE } from "./table";
 
 export interface Table {
   doc: DynamoDBDocumentClient;
@@ -54,6 +54,75 @@ export function queryPartition(table: Table, partition: string, sortPrefix?: str
   return queryAll(table, {
     KeyConditionExpression: sortPrefix ? "PK = :pk AND begins_with(SK, :prefix)" : "PK = :pk",
     ExpressionAttributeValues: { ":pk": partition, ...(sortPrefix ? { ":prefix": sortPrefix } : {}) },
+  });
+}
+
+/** What a query of a sharded index asks of the sort key in every shard. */
+export type SortCondition = { equals: string } | { atLeast: string } | { below: string } | undefined;
+
+/**
+ * Every item of a sharded index whose sort key meets a condition: one query per shard, side by side,
+ * merged in sort key order. What comes back is what the index projects (keys at least).
+ */
+export async function queryShards(
+  table: Table,
+  index: IndexDefinition,
+  sort?: SortCondition,
+): Promise<Record<string, unknown>[]> {
+  const operator = !sort ? undefined : "equals" in sort ? "=" : "atLeast" in sort ? ">=" : "<";
+  const value = !sort
+    ? undefined
+    : "equals" in sort
+      ? sort.equals
+      : "atLeast" in sort
+        ? sort.atLeast
+        : sort.below;
+  const shards = await Promise.all(
+    Array.from({ length: index.shards }, (_, n) =>
+      queryAll(table, {
+        IndexName: index.name,
+        KeyConditionExpression: operator ? `#p = :p AND #s ${operator} :s` : "#p = :p",
+        ExpressionAttributeNames: { "#p": index.partitionKey, ...(operator ? { "#s": index.sortKey } : {}) },
+        ExpressionAttributeValues: { ":p": `${index.shardPrefix}${n}`, ...(operator ? { ":s": value } : {}) },
+      }),
+    ),
+  );
+  const sortKey = (item: Record<string, unknown>) => String(item[index.sortKey] ?? "");
+  return shards.flat().sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+}
+
+/** Items by key, any number, read consistently 100 at a time; missing ones are left out of the map. */
+export async function getAll(
+  table: Table,
+  wantedKeys: ItemKey[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const distinct = [...new Map(wantedKeys.map((key) => [keyString(key), key])).values()];
+  const found = new Map<string, Record<string, unknown>>();
+  for (let start = 0; start < distinct.length; start += 100)
+    for (const [key, item] of await getMany(table, distinct.slice(start, start + 100))) found.set(key, item);
+  return found;
+}
+
+/**
+ * The outbox items not yet done (created before an instant, when given), read again by key after the
+ * sharded, keys-only Pending index named them: what comes back is their current state, oldest first.
+ */
+export async function pendingOutboxItems(
+  table: Table,
+  createdBefore?: Date,
+): Promise<Record<string, unknown>[]> {
+  const named = await queryShards(
+    table,
+    PENDING_INDEX,
+    createdBefore ? { below: createdBefore.toISOString() } : undefined,
+  );
+  const current = await getAll(
+    table,
+    named.map((item) => ({ PK: String(item.PK), SK: String(item.SK) })),
+  );
+  return named.flatMap((item) => {
+    const now = current.get(keyString({ PK: String(item.PK), SK: String(item.SK) }));
+    return now ? [now] : [];
   });
 }
 

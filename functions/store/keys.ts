@@ -63,6 +63,18 @@ export function windowOf(now: Date, windowSeconds: number): number {
   return Math.floor(now.getTime() / 1000 / windowSeconds);
 }
 
+/**
+ * The shard of a sharded index an item of a ticket goes to (FNV-1a of the ticket id): stable, so a
+ * ticket's items always share one, and spread evenly over consecutive ticket numbers.
+ */
+export function shardOf(ticketId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < ticketId.length; i++) hash = Math.imul(hash ^ ticketId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
+export const shardKey = (index: { shardPrefix: string; shards: number }, ticketId: string) =>
+  `${index.shardPrefix}${shardOf(ticketId, index.shards)}`;
+
 /** One string per key, for maps of items read in a batch. */
 export function keyString(key: ItemKey): string {
   return `${key.PK}\u0000${key.SK}`;

@@ -7,7 +7,7 @@ import type { Decision, Ticket, TicketEvent } from "../core";
 import { expiresAfterDays, getItem, queryPartition, type Table } from "./dynamo";
 import { parseItem, TicketItemSchema, TimelineItemSchema } from "./items";
 import * as keys from "./keys";
-import { PENDING_INDEX, TTL_ATTRIBUTE } from "./table";
+import { ACTIVE_INDEX, PENDING_INDEX, STILL_OPEN, TTL_ATTRIBUTE } from "./table";
 
 const FIRST_TICKET_NUMBER = 1000;
 
@@ -68,6 +68,9 @@ export class DynamoTicketRepository extends DynamoTicketReader implements Ticket
             clientAddress: ticket.client.address,
             lastClientMessageAt: ticket.lastClientMessageAt,
             updatedAt: at,
+            // The Active index's keys: the lead's list and the weekly report query it, not the table.
+            [ACTIVE_INDEX.partitionKey]: keys.shardKey(ACTIVE_INDEX, ticket.id),
+            [ACTIVE_INDEX.sortKey]: ticket.status === "closed" ? (ticket.closedAt ?? at) : STILL_OPEN,
             // Closed tickets expire (DESIGN §7, forgetting); a reopened one is written without it.
             ...(ticket.status === "closed"
               ? {

@@ -31,15 +31,22 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
     });
+    // The same indexes (keys, shards' key attribute, projection) the local runtime's table has.
     for (const index of definition.GlobalSecondaryIndexes ?? []) {
       const keyOf = (type: "HASH" | "RANGE") => {
         const name = index.KeySchema?.find((k) => k.KeyType === type)?.AttributeName as string;
         return { name, type: dynamodb.AttributeType.STRING };
       };
+      const include = index.Projection?.NonKeyAttributes ?? [];
       this.table.addGlobalSecondaryIndex({
         indexName: index.IndexName as string,
         partitionKey: keyOf("HASH"),
         sortKey: keyOf("RANGE"),
+        ...(index.Projection?.ProjectionType === "KEYS_ONLY"
+          ? { projectionType: dynamodb.ProjectionType.KEYS_ONLY }
+          : index.Projection?.ProjectionType === "INCLUDE"
+            ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: include }
+            : { projectionType: dynamodb.ProjectionType.ALL }),
       });
     }
 
@@ -64,7 +71,7 @@ export class Data extends Construct {
     acknowledge(
       f,
       wildcardResource(f, `${this.table.tableArn}/index/*`),
-      "CDK's table grant covers the table's one index (Pending, the outbox sweep's sparse index).",
+      "CDK's table grant covers the table's indexes (Pending, the outbox sweep's; Active, the lead's list and the weekly report's).",
     );
   }
 }
