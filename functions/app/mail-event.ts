@@ -73,6 +73,8 @@ function eventOfMail(inspection: Inspection, context: MailEventContext): TicketE
   const text = pointed ? splitReply(inspection.mail?.text ?? "").visible : inspection.visibleText;
   const written = inspection.mail?.subject ?? "";
   const subject = pointed ? written.replace(SUBJECT_TAGS, " ").trim() : written;
+  const authenticated =
+    inspection.senderAuthenticated === null ? {} : { authenticated: inspection.senderAuthenticated };
   if (context.opensTicket)
     return {
       type: "client-new",
@@ -84,9 +86,19 @@ function eventOfMail(inspection: Inspection, context: MailEventContext): TicketE
       locale: clientLocale(`${subject}\n${text}`, context.defaultLocale),
       messageId,
       ...(context.cc && context.cc.length > 0 ? { cc: context.cc } : {}),
+      ...authenticated,
     };
   if (inspection.kind === "reply")
-    return { type: "client-reply", id, ticketId, from: actor, text, intent: replyIntent(text), messageId };
+    return {
+      type: "client-reply",
+      id,
+      ticketId,
+      from: actor,
+      text,
+      intent: replyIntent(text),
+      messageId,
+      ...authenticated,
+    };
   if (inspection.kind === "technician-reply") return { type: "reply", id, ticketId, actor, text };
   const command = inspection.command;
   if (command?.name === "cc" && command.participants && !inspection.commandError)

@@ -47,6 +47,13 @@ const mailBorn = { rawRef: z.string().trim().min(1).max(1_000).optional() };
 
 const technician = { ...base, ...mailBorn, actor };
 
+/**
+ * Whether SES authenticated the mail's From domain (DMARC PASS or aligned DKIM). When false, the
+ * From may be anyone's, so nothing the sender wrote is mailed back to it (DESIGN §7). Absent: not
+ * known (the API, the local runtime without verdicts), treated as authenticated.
+ */
+const senderAuthenticated = z.boolean().optional();
+
 export const ClientNewSchema = z.object({
   ...base,
   ...mailBorn,
@@ -59,6 +66,7 @@ export const ClientNewSchema = z.object({
   messageId: z.string().optional(),
   /** The addresses the client copied on the opening mail (To/Cc, not support, not technicians). */
   cc: z.array(PersonSchema).max(50).optional(),
+  authenticated: senderAuthenticated,
 });
 
 export const ClientReplySchema = z.object({
@@ -70,6 +78,7 @@ export const ClientReplySchema = z.object({
   /** What the client says about a resolution, when the mail layer could tell. */
   intent: z.enum(["confirm", "still-broken", "other"]).default("other"),
   messageId: z.string().optional(),
+  authenticated: senderAuthenticated,
 });
 
 export const ClientConfirmSchema = z.object({ ...base, type: z.literal("confirm"), actor: actor.optional() });
@@ -204,6 +213,23 @@ export type TicketEvent = z.infer<typeof TicketEventSchema>;
 export type TicketEventInput = z.input<typeof TicketEventSchema>;
 export type EventType = TicketEvent["type"];
 export type TechnicianEvent = Extract<TicketEvent, { actor: Person }>;
+
+const TECHNICIAN_EVENTS: ReadonlySet<string> = new Set<EventType>([
+  "summary",
+  "diagnosis",
+  "plan",
+  "change",
+  "update",
+  "escalate",
+  "resolve",
+  "note",
+  "reply",
+]);
+
+/** Events that make their actor the ticket's technician. */
+export function isTechnicianEvent(type: string): boolean {
+  return TECHNICIAN_EVENTS.has(type);
+}
 
 /** Other names people use for the same event types (mail-command words, Spanish, nouns). */
 export const EVENT_TYPE_ALIASES: Readonly<Record<string, EventType>> = {

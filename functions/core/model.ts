@@ -20,6 +20,11 @@ export interface Ticket {
    * (lower-case). Tickets stored before participants existed have none.
    */
   copied?: string[];
+  /**
+   * Whether the opening mail's From domain authenticated. False: client mail echoes nothing the
+   * sender wrote, neither the request nor its subject (DESIGN §7). Absent: not known, as true.
+   */
+  clientAuthenticated?: boolean;
   summary?: string;
   diagnosis?: { text: string; at: string };
   plan?: { text: string; eta?: string; alternatives?: string; at: string };
@@ -164,6 +169,13 @@ export type EffectKind = Effect["kind"];
 export function isClientOrCopied(ticket: Pick<Ticket, "client" | "copied">, address: string): boolean {
   const wanted = address.toLowerCase();
   return ticket.client.address.toLowerCase() === wanted || (ticket.copied ?? []).includes(wanted);
+}
+
+/** Lower-case, unique addresses other than the client's. */
+export function copiedAddresses(client: string, people: Person[] | undefined): string[] {
+  const own = client.toLowerCase();
+  const addresses = (people ?? []).map((p) => p.address.toLowerCase()).filter((a) => a !== own);
+  return [...new Set(addresses)];
 }
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time like 10:00");

@@ -1,8 +1,15 @@
-import { DateTime } from "luxon";
 import { type BusinessCalendar, calendarFor } from "./calendar";
-import type { Person, TicketEvent, TimerName } from "./events";
-import type { ClientTemplate, Effect, MessageData, PolicySettings, StaffTemplate, Ticket } from "./model";
-import { endOfDayNoticeDay, type Instant, iso, nextUpdateDue, toMillis } from "./schedule";
+import { isTechnicianEvent, type Person, type TicketEvent, type TimerName } from "./events";
+import {
+  type ClientTemplate,
+  copiedAddresses,
+  type Effect,
+  type MessageData,
+  type PolicySettings,
+  type StaffTemplate,
+  type Ticket,
+} from "./model";
+import { endOfDayNoticeDay, etaInstant, type Instant, iso, nextUpdateDue, toMillis } from "./schedule";
 
 export interface Decision {
   /** The new ticket (the same object when nothing changed; undefined when no ticket exists). */
@@ -97,6 +104,7 @@ function openTicket(
     },
     openedAt: iso(at),
     ...(copied.length > 0 ? { copied } : {}),
+    ...(event.authenticated !== undefined ? { clientAuthenticated: event.authenticated } : {}),
     escalations: [],
     progress: [],
     lastClientMessageAt: iso(at),
@@ -106,7 +114,11 @@ function openTicket(
     seenEventIds: [],
   };
   const turn = new Turn(ticket, event, at, settings);
-  turn.sendClient("acknowledgement", { request: event.text, afterHours: !calendar.isBusinessTime(at) });
+  const quoted = event.authenticated !== false;
+  turn.sendClient("acknowledgement", {
+    ...(quoted ? { request: event.text } : {}),
+    afterHours: !calendar.isBusinessTime(at),
+  });
   turn.notify("technicians", "new-ticket", { request: event.text, clientAddress: event.from.address });
   const noticeDay = calendar.day(ticket.endOfDayNoticeDate);
   turn.setTimer("eod", noticeDay.closesAt - settings.endOfDayLeadMinutes * 60_000);
@@ -144,14 +156,19 @@ class Turn {
     switch (e.type) {
       case "client-new":
       case "client-reply":
-        return this.clientWrote(e.from, e.text, e.type === "client-reply" ? e.intent : "other");
+        return this.clientWrote(
+          e.from,
+          e.text,
+          e.type === "client-reply" ? e.intent : "other",
+          e.authenticated,
+        );
       case "confirm":
         if (t.status !== "resolved")
           return this.refuse(`ticket is ${t.status}; only a resolved ticket is confirmed`);
         return this.close("confirmed");
       case "reopen":
         if (t.status === "open") return this.refuse("ticket is already open");
-        return this.reopen(e.text);
+        return this.reopen(e.text, true);
       case "feedback":
         return this.feedback(e.rating, e.comment, e.idea);
       case "summary":
@@ -169,7 +186,7 @@ class Turn {
       case "change": {
         if (t.status !== "open") return this.refuse(this.notOpen());
         const previousEta = t.plan?.eta;
-        const eta = e.eta ? this.etaInstant(e.eta) : undefined;
+        const eta = e.eta ? etaInstant(this.calendar, e.eta) : undefined;
         const isChange = e.type === "change";
         // A change that names no new forecast keeps the one already given.
         const newEta = isChange && !eta ? previousEta : eta;
@@ -240,12 +257,22 @@ class Turn {
     }
   }
 
-  private clientWrote(from: Person, text: string, intent: "confirm" | "still-broken" | "other") {
+  /** Whatever a client writes reaches the technicians; it is echoed back only if its sender authenticated. */
+  private clientWrote(
+    from: Person,
+    text: string,
+    intent: "confirm" | "still-broken" | "other",
+    authenticated: boolean | undefined,
+  ) {
     const t = this.ticket;
-    if (t.status === "resolved" && intent === "confirm") return this.close("confirmed");
-    if (t.status !== "open" && intent === "still-broken") return this.reopen(text);
-    this.notify("technicians", "client-replied", { text, clientAddress: from.address });
-    return undefined;
+    if (t.status !== "open" && intent === "still-broken") return this.reopen(text, authenticated !== false);
+    const confirms = t.status === "resolved" && intent === "confirm";
+    this.notify("technicians", "client-replied", {
+      text,
+      clientAddress: from.address,
+      ...(confirms ? { closedBecause: "confirmed" as const } : {}),
+    });
+    return confirms ? this.close("confirmed") : undefined;
   }
 
   /** #cc: copied addresses steer the ticket by mail like its client (DESIGN §7); nothing is sent. */
@@ -314,13 +341,13 @@ class Turn {
     return undefined;
   }
 
-  private reopen(text: string | undefined) {
+  private reopen(text: string | undefined, echo: boolean) {
     const t = this.ticket;
     t.status = "open";
     t.counters.reopenings += 1;
     delete t.closedAt;
     this.cancelTimer("confirm-timeout");
-    this.sendClient("reopened", text ? { text } : {});
+    this.sendClient("reopened", text && echo ? { text } : {});
     this.notify("technicians", "ticket-reopened", { ...(text ? { text } : {}) });
     return undefined;
   }
@@ -368,7 +395,8 @@ class Turn {
       to: { address: t.client.address, ...(t.client.name ? { name: t.client.name } : {}) },
       locale: t.client.locale,
       automatic,
-      data: { ...this.common(), ...data },
+      // A sender that did not authenticate may be anyone: their subject is not mailed back either.
+      data: { ...this.common(), ...(t.clientAuthenticated === false ? { subject: "" } : {}), ...data },
     });
     t.lastClientMessageAt = iso(this.now);
     t.progress = [];
@@ -455,41 +483,9 @@ class Turn {
     const plan = this.ticket.plan;
     return plan ? { plan: plan.text, ...(plan.eta ? { eta: plan.eta } : {}) } : {};
   }
-
-  /** Technicians write ETAs in local time; an ETA without offset is read in the client's zone. */
-  private etaInstant(eta: string): string {
-    const hasOffset = /([+-]\d{2}:?\d{2}|Z)$/.test(eta);
-    const parsed = hasOffset
-      ? DateTime.fromISO(eta, { setZone: true })
-      : DateTime.fromISO(eta.replace(" ", "T"), { zone: this.calendar.timeZone });
-    return this.calendar.toLocalISO(parsed.toMillis());
-  }
 }
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
-
-const TECHNICIAN_EVENTS = new Set([
-  "summary",
-  "diagnosis",
-  "plan",
-  "change",
-  "update",
-  "escalate",
-  "resolve",
-  "note",
-  "reply",
-]);
-
-function isTechnicianEvent(type: string) {
-  return TECHNICIAN_EVENTS.has(type);
-}
-
-/** Lower-case, unique addresses other than the client's. */
-function copiedAddresses(client: string, people: Person[] | undefined): string[] {
-  const own = client.toLowerCase();
-  const addresses = (people ?? []).map((p) => p.address.toLowerCase()).filter((a) => a !== own);
-  return [...new Set(addresses)];
-}
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

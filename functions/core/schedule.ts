@@ -1,4 +1,5 @@
 /** When the policy's promises fall due, in business time: pure arithmetic over a business calendar. */
+import { DateTime } from "luxon";
 import type { BusinessCalendar } from "./calendar";
 import type { PolicySettings } from "./model";
 
@@ -47,4 +48,13 @@ export function toMillis(instant: Instant): number {
 
 export function iso(instant: number): string {
   return new Date(instant).toISOString();
+}
+
+/** Technicians write ETAs in local time; an ETA without offset is read in the client's zone. */
+export function etaInstant(calendar: BusinessCalendar, eta: string): string {
+  const hasOffset = /([+-]\d{2}:?\d{2}|Z)$/.test(eta);
+  const parsed = hasOffset
+    ? DateTime.fromISO(eta, { setZone: true })
+    : DateTime.fromISO(eta.replace(" ", "T"), { zone: calendar.timeZone });
+  return calendar.toLocalISO(parsed.toMillis());
 }

@@ -70,18 +70,21 @@ describe("a client's reply after a resolution reaches the technicians", () => {
     expect(toTechnicians(decision, text)).toBe(true);
   });
 
-  // Needs a change in functions/core/policy.ts (not this helper's file): Turn.clientWrote closes a
-  // resolved ticket on "confirm" and tells nobody, so a confirmation that says more is lost.
-  // Run it with AVISO_POLICY_CONFIRM_NOTICE=1 to watch it fail until the change is made.
-  it.skipIf(!process.env.AVISO_POLICY_CONFIRM_NOTICE)(
-    "a confirmation closes the ticket and the technicians still read what the client wrote",
-    () => {
-      const text = "Ya funciona, muchas gracias. Que tengáis buen fin de semana.";
-      expect(replyIntent(text)).toBe("confirm");
-      const s = resolvedTicket();
-      const decision = s.reply(text);
-      expect(s.ticket().status).toBe("closed");
-      expect(toTechnicians(decision, text)).toBe(true);
-    },
-  );
+  it("a confirmation closes the ticket and the technicians still read what the client wrote", () => {
+    const text = "Ya funciona, muchas gracias. Que tengáis buen fin de semana.";
+    expect(replyIntent(text)).toBe("confirm");
+    const s = resolvedTicket();
+    const decision = s.reply(text);
+    expect(s.ticket().status).toBe("closed");
+    expect(toTechnicians(decision, text)).toBe(true);
+    const notices = decision.effects.filter((e) => e.kind === "notify");
+    // The notice says the ticket closed on it, so nobody answers into a closed thread unawares.
+    expect(notices.find((e) => e.template === "client-replied")?.data).toMatchObject({
+      closedBecause: "confirmed",
+      clientAddress: client.address,
+    });
+    expect(decision.effects.filter((e) => e.kind === "send-client").map((e) => e.template)).toEqual([
+      "closure",
+    ]);
+  });
 });

@@ -124,6 +124,36 @@ describe("templates", () => {
     expect(subject).not.toMatch(/[\r\n]/);
   });
 
+  it("acknowledge a sender that did not authenticate without its subject or request (DESIGN §7)", () => {
+    const { request: _, ...unquoted } = SAMPLE;
+    const es = renderMessage("es", "acknowledgement", { ...unquoted, subject: "" }, options);
+    const en = renderMessage("en", "acknowledgement", { ...unquoted, subject: "" }, options);
+    expect(es.subject).toBe("[#T-1042] Hemos recibido tu petición");
+    expect(en.subject).toBe("[#T-1042] We have your request");
+    for (const mail of [es, en]) {
+      expect(mail.text).not.toContain("Desde la actualización de ayer");
+      expect(mail.text).toMatch(/T-1042/);
+    }
+    expect(renderMessage("en", "acknowledgement", SAMPLE, options).subject).toBe(
+      `[#T-1042] We have your request: ${SAMPLE.subject}`,
+    );
+  });
+
+  it("tell the technicians when the reply they read closed the ticket, so nobody answers into a closed thread", () => {
+    const { closedBecause: _, ...open } = SAMPLE;
+    const replied = renderMessage("en", "staff-client-replied", open, options);
+    expect(replied.subject).toBe("[#T-1042] ana@cliente.example replied");
+    expect(replied.text).toContain("Reply to this email to answer them directly.");
+    const confirmed = renderMessage("en", "staff-client-replied", SAMPLE, options);
+    expect(confirmed.subject).toBe("[#T-1042] ana@cliente.example confirmed the fix: closed");
+    expect(confirmed.text).toContain(SAMPLE.text);
+    expect(confirmed.text).toContain("write to them directly at ana@cliente.example");
+    expect(confirmed.text).not.toContain("Reply to this email");
+    const es = renderMessage("es", "staff-client-replied", SAMPLE, options);
+    expect(es.subject).toBe("[#T-1042] ana@cliente.example confirma que funciona: cerrada");
+    expect(es.text).toContain("escríbele directamente a ana@cliente.example");
+  });
+
   it("put the reply marker first, so a top-posted reply is cut there", async () => {
     const mail = renderMessage("es", "diagnosis", SAMPLE, options);
     expect(mail.text.split("\n")[0]).toBe(REPLY_ABOVE_MARKER);
