@@ -2,8 +2,11 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { DateTime } from "luxon";
 import type { Logger } from "../../functions/app/apply";
+import type { OutboxItem } from "../../functions/app/ports";
 import type { TimerName } from "../../functions/core";
+import { type CronInput, DAILY_JOBS_HOUR } from "../../functions/handlers/daily";
 import type { StreamRecord } from "../../functions/handlers/outbox";
+import * as keys from "../../functions/store/keys";
 import type { LocalClock } from "./clock";
 import type { ClockGate } from "./clock-gate";
 import type { LocalTimerWheel } from "./timer-wheel";
@@ -21,11 +24,14 @@ export function timekeeper(parts: {
   clock: LocalClock;
   gate: ClockGate;
   wheel: LocalTimerWheel;
-  pendingOutbox: () => Promise<object[]>;
+  pendingOutbox: () => Promise<OutboxItem[]>;
   outbox: (event: { Records: StreamRecord[] }) => Promise<{ batchItemFailures: unknown[] }>;
   timers: (input: { ticketId: string; name: TimerName; dueAt: string }) => Promise<unknown>;
+  /** The stack's crons (functions/handlers/daily.ts), run at the same local times as on AWS. */
+  crons?: { timeZone: string; run: (input: CronInput) => Promise<unknown> };
 }) {
   const { clock, gate, wheel } = parts;
+  const cronsDue = parts.crons ? dueCrons(parts.crons.timeZone, clock.now().getTime()) : undefined;
 
   /**
    * Runs every pending effect now (what the stream poller does, without waiting for it). Effects the
@@ -39,10 +45,14 @@ export function timekeeper(parts: {
       if (pending.length === 0) break;
       // Still pending after a round: claimed by the stream poller meanwhile, and not done yet.
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      // As the stream carries them: the table's item, keys included (the outbox handler reads SK).
       const records: StreamRecord[] = pending.map((item) => ({
         eventName: "INSERT",
         dynamodb: {
-          NewImage: marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+          NewImage: marshall(
+            { ...keys.outbox(item.ticketId, item.effect.id), ...item },
+            { removeUndefinedValues: true },
+          ) as Record<string, AttributeValue>,
         },
       }));
       const { batchItemFailures } = await parts.outbox({ Records: records });
@@ -69,19 +79,35 @@ export function timekeeper(parts: {
     return fired;
   };
 
+  /** The crons whose time came since the last look: the daily jobs, else the hourly reconciler. */
+  const runCrons = async () => {
+    const due = cronsDue?.(clock.now().getTime());
+    if (!due || !parts.crons) return undefined;
+    try {
+      await parts.crons.run({ aviso: due });
+      await drainOutbox();
+      return { ran: due };
+    } catch (error) {
+      return { ran: due, error: String(error) };
+    }
+  };
+
   /** Moves the clock forward, firing due timers in order at their own instants. */
   const advance = (hours: number) =>
     gate.exclusive(async () => {
       const target = clock.now().getTime() + hours * 3_600_000;
       const fired = await fireDue(target);
       await clock.advanceTo(target);
-      return { now: clock.now().toISOString(), fired };
+      const crons = await runCrons();
+      return { now: clock.now().toISOString(), fired, ...(crons ? { crons } : {}) };
     });
 
   /** Real time passes too: every second, timers now due fire (a tick still running is not doubled). */
   const tick = async () => {
     const now = clock.now().getTime();
     if (await wheel.nextDue(now)) await fireDue(now);
+    const crons = await runCrons();
+    if (crons?.error) throw new Error(`${crons.ran} failed: ${crons.error}`);
   };
 
   return { drainOutbox, advance, tick };
@@ -101,6 +127,24 @@ export function every(ms: number, gate: ClockGate, log: Logger, what: string, ta
       });
   }, ms);
   return async () => clearInterval(interval);
+}
+
+/**
+ * Which of the stack's crons came due since the last look (at most one: "daily" includes the
+ * reconciler): "daily" once the day's DAILY_JOBS_HOUR in `zone` passed, else "reconcile-timers" once
+ * an hour began. A jump over several days runs the jobs once (the digest is of the day before).
+ */
+export function dueCrons(zone: string, startedAt: number) {
+  let checkedAt = startedAt;
+  return (now: number): CronInput["aviso"] | undefined => {
+    const local = DateTime.fromMillis(now, { zone });
+    let morning = local.startOf("day").set({ hour: DAILY_JOBS_HOUR });
+    if (morning.toMillis() > now) morning = morning.minus({ days: 1 });
+    const hour = local.startOf("hour").toMillis();
+    const due = morning.toMillis() > checkedAt ? "daily" : hour > checkedAt ? "reconcile-timers" : undefined;
+    checkedAt = Math.max(checkedAt, now);
+    return due;
+  };
 }
 
 /** True once per week, the first time it is asked at or after Monday 09:00 in `zone`. */

@@ -162,7 +162,7 @@ export async function readTokenSecret(secrets: SecretsManagerClient, secretId: s
   return secret.SecretString;
 }
 
-async function build<Extra extends object>(moreStores: (table: Table) => Extra) {
+export async function build<Extra extends object>(moreStores: (table: Table) => Extra) {
   const region = required("AWS_REGION");
   const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
   // The configuration ships inside the bundle (aviso-config.json): it would not fit the 4 KB environment.
