@@ -1,11 +1,18 @@
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import type { AvisoConfig } from "../config";
-import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
+import type { Effect, MetricName, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
 import type { Clock, Logger, Metrics } from "./clock";
-import type { EffectResult, SkippedRecipient } from "./effect-result";
+import {
+  type EffectResult,
+  GIVE_UP_AFTER_SECONDS,
+  givesUp,
+  giveUpNotice,
+  isTransientFailure,
+  type SkippedRecipient,
+} from "./effect-result";
 import { feedbackLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
 import {
@@ -92,7 +99,7 @@ export async function performOutboxItem(
   try {
     result = await perform(deps, item.ticketId, item.effect, ticket);
   } catch (error) {
-    await deps.outbox.release(item.ticketId, item.effect.id, (error as Error).message);
+    if (await handBackOrGiveUp(deps, item, error as Error)) return "done";
     throw error;
   }
   await deps.outbox.complete(item.ticketId, item.effect.id, result, deps.clock.now());
@@ -145,12 +152,12 @@ export async function performTicketEffects(
       done.push({ effectId: item.effect.id, result });
       logPerformed(deps, ticketId, item.effect, result);
     } catch (error) {
-      await deps.outbox.release(ticketId, item.effect.id, (error as Error).message);
-      failed.push({ item, error: error as Error });
+      if (await handBackOrGiveUp(deps, item, error as Error)) performed += 1;
+      else failed.push({ item, error: error as Error });
     }
   }
   await deps.outbox.completeAll(ticketId, done, deps.clock.now());
-  return { performed: done.length, failed };
+  return { performed: performed + done.length, failed };
 }
 
 async function perform(
@@ -240,15 +247,15 @@ async function perform(
   }
 }
 
+const techniciansOf = (config: AvisoConfig): Person[] =>
+  config.technicians.map((t) => ({ address: t.address, ...(t.name ? { name: t.name } : {}) }));
+
 function staffRecipients(
   deps: OutboxDeps,
   effect: Extract<Effect, { kind: "notify" | "call-task" }>,
 ): Person[] {
   const config = deps.config;
-  const technicians = config.technicians.map((t) => ({
-    address: t.address,
-    ...(t.name ? { name: t.name } : {}),
-  }));
+  const technicians = techniciansOf(config);
   if (effect.kind === "call-task") return effect.technician ? [effect.technician] : technicians;
   switch (effect.audience) {
     case "technicians":
@@ -264,7 +271,8 @@ function staffRecipients(
 
 interface Sending {
   ticketId: string;
-  effectId: string;
+  /** The outbox effect the mail performs (tagged, so the sent ledger knows it); none for a notice about one. */
+  effectId?: string;
   to: Person[];
   rendered: ReturnType<typeof renderMessage>;
   /** Automatic mail carries Auto-Submitted and counts toward the loop caps. */
@@ -328,7 +336,10 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
   }
   if (allowed.length > 0 && automatic && state.sentToAll >= deps.config.maxAutomaticMailsPer10Minutes) {
     deps.log.error("automatic mail held by the global cap", { ticketId, sentInTenMinutes: state.sentToAll });
-    throw new Error(`global cap: ${state.sentToAll} automatic mails in ten minutes; held for a later retry`);
+    throw Object.assign(
+      new Error(`global cap: ${state.sentToAll} automatic mails in ten minutes; held for a later retry`),
+      { name: "GlobalCapHold" },
+    );
   }
   if (allowed.length === 0) return { outcome: "suppressed", skipped };
   const input = composeSendEmail({
@@ -337,7 +348,7 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
     replyTo: replyAddress(deps.config.supportAddress, ticketId, deps.config.tokenSecret),
     rendered,
     ticketId,
-    effectId,
+    ...(effectId ? { effectId } : {}),
     // Client mail is threaded on the conversation; staff mail starts its own.
     thread: state.thread,
     automatic,
@@ -356,6 +367,64 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
     ...(clientThread ? [deps.mail.appendThread(ticketId, messageId, now)] : []),
   ]);
   return { outcome: "sent", messageId, ...(skipped.length ? { skipped } : {}) };
+}
+
+/**
+ * After a failed attempt: hands the effect back for the next delivery or sweep, or, once it has
+ * failed often and long enough (givesUp), gives it up: the technicians are told and it is marked
+ * done, so nothing retries it any more. True when given up. The stored attempt count is read only
+ * for an effect old enough to be given up at all: the stream's quick retries cost no read.
+ */
+async function handBackOrGiveUp(deps: OutboxDeps, item: OutboxItem, error: Error): Promise<boolean> {
+  const now = deps.clock.now();
+  const { ticketId, effect } = item;
+  const oldEnough = now.getTime() - Date.parse(item.createdAt) >= GIVE_UP_AFTER_SECONDS.rejected * 1000;
+  // Still claimed by this attempt: nobody else writes the item until it is handed back.
+  const attempts = oldEnough ? ((await deps.outbox.item(ticketId, effect.id))?.attempts ?? 0) + 1 : 0;
+  if (!givesUp({ attempts, createdAt: item.createdAt, error, now })) {
+    await deps.outbox.release(ticketId, effect.id, error.message);
+    return false;
+  }
+  const failure = `${error.name}: ${error.message}`.slice(0, 1000);
+  // The notice is sent once: a failed notice is recorded, not retried (it would be retried for ever).
+  let told: { notice: string } | { noticeError: string };
+  try {
+    const sent = await sendTo(deps, {
+      ticketId,
+      to: techniciansOf(deps.config),
+      rendered: giveUpNotice(deps.config.defaultLocale, ticketId, effect, failure, attempts),
+      automatic: true,
+      clientThread: false,
+      staffExempt: true,
+    });
+    told =
+      sent.outcome === "sent"
+        ? { notice: sent.messageId }
+        : { noticeError: `no technician could be mailed: ${JSON.stringify(sent)}`.slice(0, 1000) };
+  } catch (noticeError) {
+    told = {
+      noticeError: `${(noticeError as Error).name}: ${(noticeError as Error).message}`.slice(0, 1000),
+    };
+  }
+  const transient = isTransientFailure(error);
+  const result: EffectResult = {
+    outcome: "failed",
+    error: failure,
+    attempts,
+    ...(transient ? { transient } : {}),
+    ...told,
+  };
+  await deps.outbox.complete(ticketId, effect.id, result, deps.clock.now());
+  // TODO(core/metrics.ts owner): add "EffectsGivenUp" to METRIC_NAMES.
+  const name = "EffectsGivenUp" as MetricName;
+  deps.metrics?.record([{ name, unit: "Count", value: 1, dimensions: { kind: effect.kind } }]);
+  deps.log.error(
+    "notice" in told
+      ? "effect given up; the technicians are told"
+      : "effect given up and the technicians' notice failed: nobody was told by mail",
+    { ticketId, effectId: effect.id, kind: effect.kind, result },
+  );
+  return true;
 }
 
 function logPerformed(deps: OutboxDeps, ticketId: string, effect: Effect, result: EffectResult) {

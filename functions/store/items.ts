@@ -164,6 +164,14 @@ export const EffectResultSchema: z.ZodType<EffectResult> = schema(() =>
     z.object({ outcome: z.literal("timer-set"), timer: z.string(), at: z.string() }),
     z.object({ outcome: z.literal("timer-cancelled"), timer: z.string() }),
     z.object({ outcome: z.literal("feedback-recorded") }),
+    z.object({
+      outcome: z.literal("failed"),
+      error: z.string(),
+      attempts: z.number(),
+      transient: z.literal(true).optional(),
+      notice: optionalText,
+      noticeError: optionalText,
+    }),
   ]),
 );
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { receiveMail } from "../../functions/app/inbound";
-import { performTicketEffects } from "../../functions/app/outbox";
+import { performTicketEffects, sweepOutbox } from "../../functions/app/outbox";
 import { freshDeps, ManualClock, mailTo, useHarness } from "./harness";
 
 const local = useHarness();
@@ -123,6 +123,56 @@ describe("one ticket's effects performed together (the outbox handler's path)", 
     );
     expect(retry).toEqual({ performed: 2, failed: [] });
     expect(await mailTo(local(), client)).toHaveLength(1);
+  });
+});
+
+describe("an effect SES keeps rejecting (issue 15: bounded retries)", () => {
+  it("is retried for a quarter of an hour, then given up once: the technicians are told and the result reads back", async () => {
+    const client = `dora-${Date.now()}@cliente.es`;
+    const { deps, clock, ticketId, items } = await openTicket(client);
+    const ack = items.find((i) => i.effect.kind === "send-client");
+    if (!ack) throw new Error("no acknowledgement decided");
+    const real = deps.mailer;
+    const rejecting = {
+      ...deps,
+      mailer: {
+        send: async (input: Parameters<typeof real.send>[0]) => {
+          if (input.Destination?.ToAddresses?.some((to) => to.includes(client)))
+            throw Object.assign(new Error("Header value length exceeds 870 characters: References"), {
+              name: "BadRequestException",
+              $fault: "client",
+            });
+          return real.send(input);
+        },
+      },
+    };
+    // The stream's first delivery and its ten retries.
+    for (let i = 0; i < 11; i++) await performTicketEffects(rejecting, await deps.outbox.pending());
+    expect(await deps.outbox.item(ticketId, ack.effect.id)).toMatchObject({
+      status: "pending",
+      attempts: 11,
+    });
+
+    clock.set("2026-11-23T08:30:00Z");
+    expect(await sweepOutbox(rejecting)).toEqual({ performed: 1, failed: 0, inFlight: 0 });
+    expect(await deps.outbox.item(ticketId, ack.effect.id)).toMatchObject({
+      status: "done",
+      result: {
+        outcome: "failed",
+        attempts: 12,
+        error: "BadRequestException: Header value length exceeds 870 characters: References",
+        notice: expect.stringContaining("@"),
+      },
+    });
+    expect(await deps.outbox.pending()).toEqual([]);
+    const notices = (await mailTo(local(), "lucia@aviso.test")).filter((m) =>
+      m.body.text?.includes(`a ${client} del ticket ${ticketId} tras 12 intentos`),
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.body.text).toContain("870 characters");
+    expect(await mailTo(local(), client)).toHaveLength(0);
+    // A stream record delivered again finds it done.
+    expect(await performTicketEffects(rejecting, [ack])).toEqual({ performed: 0, failed: [] });
   });
 });
 
