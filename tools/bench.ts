@@ -10,6 +10,7 @@ import { CLIENT_TEMPLATES } from "../functions/core";
 import { inspectMail } from "../functions/mail/inspect";
 import { CORPUS, corpusContext, corpusRows } from "../test/support/corpus";
 import { bundleFigures } from "./bench/bundles";
+import { coachFigures } from "./bench/coach";
 import type { Figure } from "./bench/figure";
 import {
   adversarialFigures,
@@ -170,6 +171,7 @@ async function main() {
     load: () =>
       loadFigures(Number(values["load-rate"]), Number(values["load-seconds"]), Number(values["load-warmup"])),
     cost: () => costFigures(Number(values["cost-tickets"])),
+    coach: coachFigures,
   };
   const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(sections);
   for (const name of chosen)
