@@ -4,7 +4,7 @@
  * in quarantine as "rate-limited" (releasable, never dropped), and the InboundCapped figure feeds the
  * stack's alarm.
  */
-import type { MetricName, MetricPoint } from "../core/metrics";
+import type { MetricPoint } from "../core/metrics";
 import type { Metrics } from "./clock";
 import type { Throttle } from "./ports";
 
@@ -12,10 +12,14 @@ import type { Throttle } from "./ports";
 export const INBOUND_CAP_WINDOW_SECONDS = 600;
 /** The throttle counter of every inbound mail (the per-sender ones are `in#<address>`). */
 export const INBOUND_ALL = "in#*";
-// TODO(core/metrics.ts owner): add "InboundCapped" to METRIC_NAMES; until then it is named here.
-const INBOUND_CAPPED = "InboundCapped" as MetricName;
 
 export type InboundCapDecision = { hold: false } | { hold: true; reason: string; metrics: MetricPoint[] };
+
+interface CapDeps {
+  throttle: Throttle;
+  config: { maxInboundMailsPer10Minutes: number };
+  metrics?: Metrics;
+}
 
 /**
  * Pure: the count of inbound mail in the current window, this mail included, against the configured
@@ -26,21 +30,27 @@ export function inboundCapDecision(countInWindow: number, maxPer10Minutes: numbe
   return {
     hold: true,
     reason: `global inbound cap: ${countInWindow} mails in ten minutes (at most ${maxPer10Minutes}): kept, not acted on`,
-    metrics: [{ name: INBOUND_CAPPED, unit: "Count", value: 1 }],
+    metrics: [{ name: "InboundCapped", unit: "Count", value: 1 }],
   };
 }
 
+/** Counts one more inbound mail in the current window; returns the count so far, this mail included. */
+export function countInboundMail(deps: Pick<CapDeps, "throttle">, now: Date): Promise<number> {
+  return deps.throttle.countInWindow(INBOUND_ALL, INBOUND_CAP_WINDOW_SECONDS, now);
+}
+
 /**
- * Counts this mail against the cap and decides (the one Throttle call the cap needs); records the
- * figure when it holds. Returns the quarantine reason, or undefined when the mail may proceed.
+ * Decides on a count countInboundMail returned, and records the figure when it holds. Returns the
+ * quarantine reason, or undefined when the mail may proceed.
  */
-export async function checkInboundCap(
-  deps: { throttle: Throttle; config: { maxInboundMailsPer10Minutes: number }; metrics?: Metrics },
-  now: Date,
-): Promise<string | undefined> {
-  const count = await deps.throttle.countInWindow(INBOUND_ALL, INBOUND_CAP_WINDOW_SECONDS, now);
+export function holdOverInboundCap(deps: Omit<CapDeps, "throttle">, count: number): string | undefined {
   const decision = inboundCapDecision(count, deps.config.maxInboundMailsPer10Minutes);
   if (!decision.hold) return undefined;
   deps.metrics?.record(decision.metrics);
   return decision.reason;
+}
+
+/** Counts this mail against the cap and decides at once (both steps above). */
+export async function checkInboundCap(deps: CapDeps, now: Date): Promise<string | undefined> {
+  return holdOverInboundCap(deps, await countInboundMail(deps, now));
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { type Decision, EventValidationError, isClientOrCopied } from "../core";
+import { type Decision, EventValidationError, isClientOrCopied, type TicketEventInput } from "../core";
 import { type Inspection, inspectMail } from "../mail/inspect";
 import { applyEvent, type CoreDeps } from "./apply";
+import { countInboundMail, holdOverInboundCap } from "./inbound-cap";
 import { OUTBOUND_WINDOW_SECONDS } from "./limits";
 import { copiedOnMail, mailEvent } from "./mail-event";
 import { ConflictError, type MailLedger, type QuarantineRepository, type Throttle } from "./ports";
@@ -22,8 +23,22 @@ export interface InboundDeps extends CoreDeps {
 export interface InboundMeta {
   /** Where the raw mail already is (S3 on AWS); when absent it is stored first. */
   rawRef?: string;
-  /** SES verdicts for the technician check. */
-  verdicts?: { spf?: string; dkim?: string; dmarc?: string; spam?: string; virus?: string };
+  /** SES verdicts for the technician check; dmarcPolicy comes only with a DMARC FAIL. */
+  verdicts?: {
+    spf?: string;
+    dkim?: string;
+    dmarc?: string;
+    dmarcPolicy?: string;
+    spam?: string;
+    virus?: string;
+  };
+  /**
+   * The support lead released this kept mail from quarantine (POST /quarantine/{id}/release): it is
+   * read as a person's mail, past the spam verdict, the automated-mail classification and the caps
+   * (per sender and global), and it is not counted as inbound traffic. A virus verdict FAIL and a
+   * forged sender still hold it.
+   */
+  release?: true;
 }
 
 /** What became of one inbound mail: its event's decision, or the quarantine that holds it. */
@@ -65,7 +80,8 @@ async function watchForResponder(deps: InboundDeps, sender: string, now: Date): 
   const last = await deps.throttle.lastMailedAt(sender, OUTBOUND_WINDOW_SECONDS, now);
   if (!last || now.getTime() - Date.parse(last) > RESPONDER_QUICK_MINUTES * 60_000) return undefined;
   const quick = await deps.throttle.countInWindow(`quick-new#${sender}`, 86_400, now);
-  if (quick < RESPONDER_QUICK_NEW_REQUESTS_PER_DAY || (await deps.throttle.isFlagged(sender)))
+  // An expired flag is no flag: a responder still looping a week later is flagged afresh.
+  if (quick < RESPONDER_QUICK_NEW_REQUESTS_PER_DAY || (await deps.throttle.isFlagged(sender, now)))
     return undefined;
   const reason = `looks like an auto-responder: ${quick} new requests today, each within ${RESPONDER_QUICK_MINUTES} minutes of our last mail to it; no more automatic mail to it`;
   await deps.throttle.flagAddress(sender, reason, now);
@@ -112,7 +128,7 @@ export async function receiveMail(
   // a held mail would turn every passing outage into a manual release.
   let inspected: Inspection | undefined;
   try {
-    return await processMail(deps, raw, meta, { now, digest, quarantine }, (i) => {
+    return await processMail(deps, raw, meta, { now, digest, rawRef, quarantine }, (i) => {
       inspected = i;
     });
   } catch (error) {
@@ -153,13 +169,17 @@ async function processMail(
   kept: {
     now: Date;
     digest: string;
+    rawRef: string;
     quarantine: (kind: Quarantined["kind"], reason: string, inspection?: Inspection) => Promise<Quarantined>;
   },
   inspected: (inspection: Inspection) => void,
 ): Promise<InboundOutcome> {
-  const { now, digest, quarantine } = kept;
+  const { now, digest, rawRef, quarantine } = kept;
+  // Every inbound mail counts against the global cap, whatever becomes of it; the cap decides below,
+  // once the mail is read (see holdOverInboundCap there). A release is the lead's act, not traffic.
+  const inboundCount = meta.release ? undefined : await countInboundMail(deps, now);
   if (meta.verdicts?.virus === "FAIL") return quarantine("virus", "SES virus verdict FAIL");
-  if (meta.verdicts?.spam === "FAIL") return quarantine("spam", "SES spam verdict FAIL");
+  if (meta.verdicts?.spam === "FAIL" && !meta.release) return quarantine("spam", "SES spam verdict FAIL");
 
   const config = deps.config;
   const inspection = await inspectMail(raw, {
@@ -175,11 +195,23 @@ async function processMail(
   const mail = inspection.mail;
   if (inspection.kind === "unparseable" || !mail)
     return quarantine("unparseable", inspection.reason, inspection);
+  // A forged sender is held with its reason before anything else reads it: it opens nothing, steers
+  // no ticket it names, and does not use up the allowance of the address it forged.
+  if (inspection.kind === "forged") return quarantine("forged", inspection.reason, inspection);
   if (inspection.kind === "auto-reply" || inspection.kind === "bounce" || inspection.kind === "bulk")
     return quarantine(inspection.kind, inspection.reason, inspection);
   const sender = mail.from?.address;
   if (!sender) return quarantine("unparseable", "no sender address", inspection);
-  const recent = await deps.throttle.countInWindow(`in#${sender}`, 600, now);
+  const byTechnician = inspection.kind === "technician-command" || inspection.kind === "technician-reply";
+  // The global cap decides here, after the mail is read rather than before: inspection is bounded
+  // (well under a second), and reading first gives the held entry its sender and subject (the lead's
+  // list and digest, forgetting a client by address) and lets an authenticated technician through,
+  // so a flood of forged mail never locks out the staff who handle it. Mail held for another reason
+  // above keeps that reason and is no capped mail.
+  const capped =
+    inboundCount === undefined || byTechnician ? undefined : holdOverInboundCap(deps, inboundCount);
+  if (capped) return quarantine("rate-limited", capped, inspection);
+  const recent = meta.release ? 0 : await deps.throttle.countInWindow(`in#${sender}`, 600, now);
   if (recent > INBOUND_PER_SENDER_PER_10_MIN)
     return quarantine(
       "rate-limited",
@@ -196,7 +228,6 @@ async function processMail(
   if (!pointedAt) ticketId = undefined;
   // DESIGN §7: a ticket's own threading counts only for its participants. Technicians are
   // participants when their mail is authenticated (the inspection's technician kinds).
-  const byTechnician = inspection.kind === "technician-command" || inspection.kind === "technician-reply";
   const outsider = pointedAt && !byTechnician && !isClientOrCopied(pointedAt, sender) ? pointedAt : undefined;
   if (outsider) {
     ticketId = undefined;
@@ -205,6 +236,22 @@ async function processMail(
       from: sender,
       threadedBy: inspection.threadedBy,
     });
+  }
+  const unflagging =
+    inspection.kind === "technician-command" &&
+    inspection.command?.name === "unflag" &&
+    !inspection.commandError
+      ? (inspection.command.addresses ?? [])
+      : undefined;
+  if (unflagging && !ticketId) {
+    // The flags belong to addresses, not tickets: lifted all the same. With no timeline to note it
+    // on, the mail stays listed for the lead (GET /quarantine, the digest) as the record of it.
+    const lifted = await liftFlags(deps, unflagging, sender, now);
+    return quarantine(
+      "technician-command",
+      `${lifted.summary}; no ticket addressed: kept here as the record`,
+      inspection,
+    );
   }
   const opensTicket = !ticketId && (inspection.kind === "new-request" || inspection.kind === "reply");
   if (!ticketId && !opensTicket)
@@ -217,25 +264,30 @@ async function processMail(
 
   const displayName = mail.from?.name;
   const actorName = technician?.name ?? displayName;
-  const event = mailEvent(inspection, {
-    ticketId,
-    opensTicket,
-    eventId,
-    messageId,
-    from: { address: sender, ...(displayName ? { name: displayName } : {}) },
-    actor: { address: sender, ...(actorName ? { name: actorName } : {}) },
-    defaultLocale: config.defaultLocale,
-    ...(opensTicket
-      ? {
-          cc: copiedOnMail(mail, {
-            sender,
-            supportAddress: config.supportAddress,
-            technicians: config.technicians.map((t) => t.address),
-          }),
-        }
-      : {}),
-    ...(outsider ? { pointedAt: outsider.id } : {}),
-  });
+  const actor = { address: sender, ...(actorName ? { name: actorName } : {}) };
+  const lifted = unflagging ? await liftFlags(deps, unflagging, sender, now) : undefined;
+  const event = lifted
+    ? unflagEvent(lifted, { id: eventId, ticketId, actor, rawRef })
+    : mailEvent(inspection, {
+        ticketId,
+        opensTicket,
+        eventId,
+        messageId,
+        from: { address: sender, ...(displayName ? { name: displayName } : {}) },
+        actor,
+        defaultLocale: config.defaultLocale,
+        rawRef,
+        ...(opensTicket
+          ? {
+              cc: copiedOnMail(mail, {
+                sender,
+                supportAddress: config.supportAddress,
+                technicians: config.technicians.map((t) => t.address),
+              }),
+            }
+          : {}),
+        ...(outsider ? { pointedAt: outsider.id } : {}),
+      });
   let decision: Decision;
   try {
     decision = await applyEvent(deps, event, { newTicket });
@@ -245,6 +297,15 @@ async function processMail(
       return quarantine("unparseable", `cannot be read as a ticket event: ${error.message}`, inspection);
     throw error;
   }
+  // A note's timeline entry says only who wrote it; this one says what was lifted, and why it was held.
+  if (lifted && lifted.lifted.length > 0 && decision.outcome === "applied")
+    await deps.tickets.addTimeline(ticketId, {
+      at: now.toISOString(),
+      kind: "event",
+      type: "unflag",
+      summary: lifted.summary,
+      data: { eventId, lifted: lifted.lifted, rawRef },
+    });
   if (outsider && decision.outcome !== "rejected")
     await applyEvent(deps, {
       type: "third-party",
@@ -277,6 +338,50 @@ async function processMail(
     ...(decision.reason ? { reason: decision.reason } : {}),
     ...(outsider ? { pointedAt: outsider.id } : {}),
   };
+}
+
+interface LiftedFlags {
+  lifted: string[];
+  notFlagged: string[];
+  /** What was done, for the timeline, the lead and the technician. */
+  summary: string;
+}
+
+/** #unflag / #desmarcar from an authenticated technician: lifts each address's flag (DESIGN §7). */
+async function liftFlags(
+  deps: InboundDeps,
+  addresses: string[],
+  by: string,
+  now: Date,
+): Promise<LiftedFlags> {
+  const lifted: string[] = [];
+  const notFlagged: string[] = [];
+  const said: string[] = [];
+  for (const address of addresses) {
+    const reason = await deps.throttle.isFlagged(address, now);
+    if (await deps.throttle.clearFlag(address)) {
+      lifted.push(address);
+      said.push(`lifted the flag of ${address} (${reason ?? "expired already"})`);
+    } else {
+      notFlagged.push(address);
+      said.push(`${address} was not flagged: nothing to lift`);
+    }
+  }
+  if (lifted.length > 0) deps.log.info("flags lifted by a technician", { by, lifted });
+  return { lifted, notFlagged, summary: `#unflag by ${by}: ${said.join("; ")}`.slice(0, 2_000) };
+}
+
+/**
+ * The ticket's record of an #unflag: a note (internal, never sent) when a flag was lifted; when none
+ * was, the command-error notice, so the technician hears of the address they mistyped. Both under the
+ * mail's event id, so a second delivery (which finds nothing left to lift) is a duplicate.
+ */
+function unflagEvent(
+  flags: LiftedFlags,
+  context: { id: string; ticketId: string; actor: { address: string; name?: string }; rawRef: string },
+): TicketEventInput {
+  if (flags.lifted.length > 0) return { type: "note", ...context, text: flags.summary };
+  return { type: "command-error", ...context, reason: flags.summary, text: "" };
 }
 
 /** The same mail delivered twice must open one ticket: its message id claims the ticket number. */

@@ -21,6 +21,8 @@ export const METRIC_NAMES = [
   "Escalations",
   "Reopenings",
   "Rating",
+  /** Inbound mail held by the global inbound cap (app/inbound-cap.ts); the stack alarms on it. */
+  "InboundCapped",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

@@ -1,8 +1,14 @@
 import { DateTime } from "luxon";
 import { type EventType, PersonSchema } from "../core/events";
 
-/** Mail command words (DESIGN §3), English and Spanish, to the event type they record. */
-export const COMMANDS: Readonly<Record<string, EventType>> = {
+/**
+ * What a command does: record an event of its type, or "unflag", which records none of its own: it
+ * lifts the flag of an address (the throttle's), and inbound.ts notes it on the ticket.
+ */
+export type CommandName = EventType | "unflag";
+
+/** Mail command words (DESIGN §3), English and Spanish, to what they do. */
+export const COMMANDS: Readonly<Record<string, CommandName>> = {
   summary: "summary",
   resumen: "summary",
   diagnosis: "diagnosis",
@@ -27,11 +33,13 @@ export const COMMANDS: Readonly<Record<string, EventType>> = {
   reabrir: "reopen",
   cc: "cc",
   copia: "cc",
+  unflag: "unflag",
+  desmarcar: "unflag",
 };
 
 export interface MailCommand {
-  /** The event type the command records. */
-  name: EventType;
+  /** The event type the command records, or "unflag". */
+  name: CommandName;
   /** The word as the technician wrote it. */
   word: string;
   text: string;
@@ -42,6 +50,8 @@ export interface MailCommand {
   alternatives?: string;
   /** #cc / #copia: addresses to add as participants, and ("-address") to remove. */
   participants?: { add: string[]; remove: string[] };
+  /** #unflag / #desmarcar: addresses whose auto-responder or bounce flag to lift. */
+  addresses?: string[];
 }
 
 export type CommandParse =
@@ -69,6 +79,7 @@ export function parseCommand(visible: string, technicianTimeZone: string): Comma
   }
   let argument = (match[2] ?? "").trim();
   if (name === "cc") return participantsCommand(word, argument);
+  if (name === "unflag") return unflagCommand(word, argument);
   const body = lines.slice(1).join("\n").trim();
   const command: MailCommand = { name, word: `#${word}`, text: "" };
 
@@ -126,6 +137,34 @@ export function parseCommand(visible: string, technicianTimeZone: string): Comma
  */
 function participantsCommand(word: string, argument: string): CommandParse {
   const usage = `#${word} needs addresses on the same line: #${word} marta@example.com (or #${word} -marta@example.com to remove)`;
+  const read = readAddresses(word, argument, usage, true);
+  if (read.kind === "error") return read;
+  const add = read.addresses.filter((a) => !a.removing).map((a) => a.address);
+  const remove = read.addresses.filter((a) => a.removing).map((a) => a.address);
+  return {
+    kind: "command",
+    command: { name: "cc", word: `#${word}`, text: "", participants: { add, remove } },
+  };
+}
+
+/** "#unflag ana@cliente.es": the addresses whose flag to lift, from the command's own line only. */
+function unflagCommand(word: string, argument: string): CommandParse {
+  const usage = `#${word} needs an address on the same line: #${word} ana@example.com`;
+  const read = readAddresses(word, argument, usage, false);
+  if (read.kind === "error") return read;
+  const addresses = read.addresses.map((a) => a.address);
+  return { kind: "command", command: { name: "unflag", word: `#${word}`, text: "", addresses } };
+}
+
+/** Addresses on a command line ("a@x, Name <b@y> c@z"), lower-case, each once, at most 50. */
+function readAddresses(
+  word: string,
+  argument: string,
+  usage: string,
+  removable: boolean,
+):
+  | { kind: "error"; word: string; reason: string }
+  | { kind: "ok"; addresses: { address: string; removing: boolean }[] } {
   const items = argument
     .replace(/<?mailto:([^>\s]+)>?/gi, " ")
     .split(/[,;]/)
@@ -133,24 +172,20 @@ function participantsCommand(word: string, argument: string): CommandParse {
     .map((item) => item.trim())
     .filter(Boolean);
   if (items.length === 0) return { kind: "error", word: `#${word}`, reason: usage };
-  const add: string[] = [];
-  const remove: string[] = [];
+  const addresses: { address: string; removing: boolean }[] = [];
   for (const item of items) {
-    const removing = item.startsWith("-");
+    const removing = removable && item.startsWith("-");
     const bare = removing ? item.slice(1).trim() : item;
     const address = (/<([^>]*)>/.exec(bare)?.[1] ?? bare).trim().toLowerCase();
     // The event's own check, so an address taken here is never refused when the event is applied.
     if (!PersonSchema.shape.address.safeParse(address).success)
       return { kind: "error", word: `#${word}`, reason: `"${item}" is not an address. ${usage}` };
-    const list = removing ? remove : add;
-    if (!list.includes(address)) list.push(address);
+    if (!addresses.some((a) => a.address === address && a.removing === removing))
+      addresses.push({ address, removing });
   }
-  if (add.length + remove.length > 50)
+  if (addresses.length > 50)
     return { kind: "error", word: `#${word}`, reason: `#${word} takes at most 50 addresses at a time` };
-  return {
-    kind: "command",
-    command: { name: "cc", word: `#${word}`, text: "", participants: { add, remove } },
-  };
+  return { kind: "ok", addresses };
 }
 
 function readEta(value: string, zone: string): string | undefined {

@@ -65,6 +65,38 @@ describe("flags expire", () => {
   });
 });
 
+describe("an expired flag is no flag", () => {
+  it("the auto-responder watch flags an address again once its old flag expired", async () => {
+    // The default global cap: four mails in four minutes are no flood.
+    const w = memoryWorld();
+    const ana = "ana@cliente.es";
+    await w.deps.throttle.flagAddress(ana, responderReason, w.deps.clock.now());
+    w.advance(8 * DAY);
+    expect(await w.deps.throttle.isFlagged(ana, w.deps.clock.now())).toBeUndefined();
+    // It answers each acknowledgement with a new request within a minute, as a looping responder does.
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) {
+      outcomes.push(await receiveMail(w.deps, mail(`Ana <${ana}>`, `Respuesta ${i}`, `Mensaje ${i}.`)));
+      await w.drain();
+      w.advance(60_000);
+    }
+    const flagged = await w.deps.throttle.flags(w.deps.clock.now());
+    expect(flagged).toEqual([
+      expect.objectContaining({
+        address: ana,
+        reason: responderReason,
+        until: expect.stringMatching(/^2026-12-08/),
+      }),
+    ]);
+    // Three acknowledgements went out; the fourth request's did not: the new flag holds.
+    expect(w.sent.flatMap(to).filter((a) => a === ana)).toHaveLength(3);
+    const last = outcomes[3];
+    expect(last?.outcome !== "quarantined" && last?.ticketId).toBe("T-1004");
+    const timeline = await w.deps.tickets.timeline("T-1004");
+    expect(timeline.map((e) => e.type)).toContain("delivery-failed");
+  });
+});
+
 describe("flags are listed and cleared by the lead", () => {
   it("GET /flags lists them; DELETE /flags/{address} lifts one, and the client is mailed again at once", async () => {
     const w = world();

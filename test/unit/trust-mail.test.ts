@@ -141,4 +141,53 @@ describe("trust through receiveMail (issue 14)", () => {
     await w.drain();
     expect(w.sent.some((m) => recipients(m).includes("avisos@banco.example"))).toBe(false);
   });
+
+  it("a forged mail is held as forged with its own reason, never touches the ticket it names, nor counts against its victim", async () => {
+    const w = world();
+    await receiveMail(
+      w.deps,
+      mail("Ana <ana@cliente.es>", "No imprime", "Desde ayer no imprime."),
+      ses({ spf: "PASS", dkim: "PASS", dmarc: "PASS" }),
+    );
+    await w.drain();
+    const sentBefore = w.sent.length;
+    const timelineBefore = (await w.deps.tickets.timeline("T-1001")).length;
+    const forgedClient = await receiveMail(
+      w.deps,
+      mail(
+        "Ana <ana@cliente.es>",
+        "Re: [#T-1001] No imprime",
+        "Sigue sin imprimir: entra en http://evil.example",
+      ),
+      ses({ spf: "FAIL", dkim: "FAIL", dmarc: "FAIL" }, "quarantine"),
+    );
+    expect(forgedClient).toEqual({
+      outcome: "quarantined",
+      kind: "forged",
+      reason:
+        "DMARC FAIL for cliente.es, whose owner asks receivers to quarantine such mail (p=quarantine): a forged sender, never answered",
+      rawRef: expect.any(String),
+    });
+    const forgedTechnician = await receiveMail(
+      w.deps,
+      mail("Lucía <lucia@aviso.test>", "Re: [#T-1001] No imprime", "#resolve\ncausa: x\nsolución: y"),
+      ses({ spf: "FAIL", dkim: "FAIL", dmarc: "FAIL" }, "reject"),
+    );
+    expect(forgedTechnician).toMatchObject({ outcome: "quarantined", kind: "forged" });
+    expect(forgedTechnician.outcome === "quarantined" && forgedTechnician.reason).toMatch(
+      /^DMARC FAIL for aviso\.test/,
+    );
+    const ticket = await w.deps.tickets.load("T-1001");
+    expect(ticket?.status).toBe("open");
+    expect(await w.deps.tickets.timeline("T-1001")).toHaveLength(timelineBefore);
+    expect(await w.deps.tickets.load("T-1002")).toBeUndefined();
+    await w.drain();
+    expect(w.sent).toHaveLength(sentBefore);
+    // Forged mail "from" Ana does not use up Ana's own allowance of mail in ten minutes.
+    expect(await w.deps.throttle.peekWindow("in#ana@cliente.es", 600, w.deps.clock.now())).toBe(1);
+    expect((await w.deps.quarantine.quarantined()).map((q) => [q.kind, q.from])).toEqual([
+      ["forged", "ana@cliente.es"],
+      ["forged", "lucia@aviso.test"],
+    ]);
+  });
 });
