@@ -189,6 +189,8 @@ async function processMail(
     technicianTimeZone: config.technicianTimeZone,
     trustTechniciansWithoutAuthentication: config.trustLocalTechnicians,
     ...(meta.verdicts ? { verdicts: meta.verdicts } : {}),
+    // A release is read as a person's mail (MailContext.skipAutomatedClassification, mail/inspect.ts).
+    ...(meta.release ? { skipAutomatedClassification: true } : {}),
     lookupMessageId: (id) => deps.mail.lookupMessage(id),
   });
   inspected(inspection);

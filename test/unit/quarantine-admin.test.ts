@@ -155,8 +155,8 @@ describe("the lead's quarantine", () => {
     expect(w.sent).toHaveLength(1);
   });
 
-  // Needs inbound.ts to honour meta.release (skip the automated-mail classification and the caps);
-  // flip `it.fails` to `it` once it does.
+  // These two need mail/inspect.ts to honour MailContext.skipAutomatedClassification, which
+  // inbound.ts passes on a release (meta.release); flip `it.fails` to `it` once it does.
   it.fails("release: a person's mail held as bulk opens a ticket (the automated-mail classification is skipped)", async () => {
     const w = world();
     await receiveMail(
@@ -172,5 +172,39 @@ describe("the lead's quarantine", () => {
     w.advance(600_000);
     const released = await w.api("POST", `/quarantine/${entry.id}/release`);
     expect(released.body.outcome).toMatchObject({ outcome: "applied", ticketId: "T-1001", newTicket: true });
+  });
+
+  it.fails("release: a client's reply held as an auto-reply reaches its own ticket, threaded as a person's reply", async () => {
+    const w = world();
+    await receiveMail(w.deps, mail("Ana <ana@cliente.es>", "No imprime", "Desde ayer no imprime."));
+    const held = await receiveMail(
+      w.deps,
+      mail(
+        "Ana <ana@cliente.es>",
+        "Re: [#T-1001] No imprime",
+        "Sigue sin imprimir, y ahora tampoco escanea.",
+        "X-Autoreply: yes\r\n",
+      ),
+    );
+    expect(held).toMatchObject({ outcome: "quarantined", kind: "auto-reply" });
+    const [entry] = (await w.api("GET", "/quarantine")).body.quarantine;
+    await w.drain();
+    const sentBefore = w.sent.length;
+    const released = await w.api("POST", `/quarantine/${entry.id}/release`);
+    expect(released.body.outcome).toMatchObject({ outcome: "applied", ticketId: "T-1001", kind: "reply" });
+    expect(released.body.outcome.newTicket).toBe(false);
+    await w.drain();
+    // The technicians hear of it; the client is not answered automatically for a reply.
+    const staff = w.sent.slice(sentBefore).filter((m) => to(m).includes("lucia@aviso.test"));
+    expect(staff.map((m) => m.Content?.Simple?.Body?.Text?.Data).join("\n")).toContain("tampoco escanea");
+  });
+
+  it("release: aviso's own mail that came back is still never answered", async () => {
+    const w = world();
+    await receiveMail(w.deps, mail("Soporte <soporte@aviso.test>", "Eco", "Nuestro propio correo."));
+    const [entry] = (await w.api("GET", "/quarantine")).body.quarantine;
+    const released = await w.api("POST", `/quarantine/${entry.id}/release`);
+    expect(released.body.outcome).toMatchObject({ outcome: "quarantined", kind: "auto-reply" });
+    expect(await w.deps.tickets.load("T-1001")).toBeUndefined();
   });
 });
