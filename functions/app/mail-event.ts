@@ -4,7 +4,7 @@ import type { Inspection } from "../mail/inspect";
 import { replyIntent } from "../mail/intent";
 import { clientLocale } from "../mail/language";
 import type { InboundMail } from "../mail/parse";
-import { splitReply } from "../mail/quotes";
+import { capBytes, splitReply } from "../mail/quotes";
 
 export interface MailEventContext {
   ticketId: string;
@@ -55,24 +55,41 @@ export function copiedOnMail(
       continue;
     if (domain === supportDomain && local.startsWith(`${supportLocal}+`)) continue;
     seen.add(address);
-    const name = person.name?.trim().slice(0, 200);
+    const name = person.name === undefined ? undefined : capBytes(person.name.trim(), NAME_MAX_BYTES);
     copied.push({ address, ...(name ? { name } : {}) });
     if (copied.length >= 50) break;
   }
   return copied;
 }
 
+/**
+ * A client's text kept in an event, by bytes: a DynamoDB item holds at most 400 KB, and the
+ * request is in the ticket, its acknowledgement and its new-ticket notice. The raw mail keeps all.
+ */
+export const MAIL_TEXT_MAX_BYTES = 100_000;
+
+/** What the event schemas allow of a technician's texts (characters, after trimming). */
+const TECHNICIAN_LIMITS = { text: 20_000, cause: 10_000, fix: 10_000, escalatedTo: 300, alternatives: 5_000 };
+const SUBJECT_MAX_BYTES = 998;
+const NAME_MAX_BYTES = 200;
+const REASON_MAX_BYTES = 2_000;
+
 export function mailEvent(inspection: Inspection, context: MailEventContext): TicketEventInput {
-  const event = eventOfMail(inspection, context);
+  const event = eventOfMail(inspection, {
+    ...context,
+    from: cappedPerson(context.from),
+    actor: cappedPerson(context.actor),
+  });
   return context.rawRef ? ({ ...event, rawRef: context.rawRef } as TicketEventInput) : event;
 }
 
 function eventOfMail(inspection: Inspection, context: MailEventContext): TicketEventInput {
   const { ticketId, eventId: id, messageId, actor } = context;
   const pointed = context.opensTicket && context.pointedAt !== undefined;
-  const text = pointed ? splitReply(inspection.mail?.text ?? "").visible : inspection.visibleText;
+  const visible = pointed ? splitReply(inspection.mail?.text ?? "").visible : inspection.visibleText;
+  const text = capBytes(visible, MAIL_TEXT_MAX_BYTES);
   const written = inspection.mail?.subject ?? "";
-  const subject = pointed ? written.replace(SUBJECT_TAGS, " ").trim() : written;
+  const subject = capBytes(pointed ? written.replace(SUBJECT_TAGS, " ").trim() : written, SUBJECT_MAX_BYTES);
   const authenticated =
     inspection.senderAuthenticated === null ? {} : { authenticated: inspection.senderAuthenticated };
   if (context.opensTicket)
@@ -99,29 +116,56 @@ function eventOfMail(inspection: Inspection, context: MailEventContext): TicketE
       messageId,
       ...authenticated,
     };
-  if (inspection.kind === "technician-reply") return { type: "reply", id, ticketId, actor, text };
+  const commandError = (reason: string): TicketEventInput => ({
+    type: "command-error",
+    id,
+    ticketId,
+    actor,
+    reason: capBytes(reason, REASON_MAX_BYTES),
+    text: capBytes(text, TECHNICIAN_LIMITS.text),
+  });
+  if (inspection.kind === "technician-reply") {
+    const refused = tooLong({ text });
+    return refused ? commandError(refused) : { type: "reply", id, ticketId, actor, text };
+  }
   const command = inspection.command;
   if (command?.name === "cc" && command.participants && !inspection.commandError)
     return { type: "cc", id, ticketId, actor, ...command.participants };
-  if (inspection.commandError || !command)
-    return {
-      type: "command-error",
-      id,
-      ticketId,
-      actor,
-      reason: inspection.commandError ?? inspection.reason,
-      text,
-    };
+  if (inspection.commandError || !command) return commandError(inspection.commandError ?? inspection.reason);
+  const fields = {
+    text: command.text,
+    ...(command.escalatedTo ? { escalatedTo: command.escalatedTo } : {}),
+    ...(command.cause ? { cause: command.cause } : {}),
+    ...(command.name === "resolve" ? { fix: command.fix ?? command.text } : {}),
+    ...(command.alternatives ? { alternatives: command.alternatives } : {}),
+  };
+  const refused = tooLong(fields);
+  if (refused) return commandError(refused);
   return {
     type: command.name,
     id,
     ticketId,
     actor,
-    text: command.text,
+    ...fields,
     ...(command.eta ? { eta: command.eta } : {}),
-    ...(command.escalatedTo ? { escalatedTo: command.escalatedTo } : {}),
-    ...(command.cause ? { cause: command.cause } : {}),
-    ...(command.name === "resolve" ? { fix: command.fix ?? command.text } : {}),
-    ...(command.alternatives ? { alternatives: command.alternatives } : {}),
   } as TicketEventInput;
+
+  /**
+   * A technician's words are never cut short on their way to a client: a text longer than its
+   * event allows becomes a command error that tells them so (the raw mail keeps it all).
+   */
+  function tooLong(values: Partial<Record<keyof typeof TECHNICIAN_LIMITS, string>>) {
+    for (const [field, value] of Object.entries(values)) {
+      const limit = TECHNICIAN_LIMITS[field as keyof typeof TECHNICIAN_LIMITS];
+      const length = value.trim().length;
+      if (length > limit)
+        return `the ${field} is ${length.toLocaleString("en")} characters long, more than the ${limit.toLocaleString("en")} a message may carry: nothing was applied; send it shorter`;
+    }
+    return undefined;
+  }
+}
+
+function cappedPerson(person: Person): Person {
+  const name = person.name === undefined ? undefined : capBytes(person.name.trim(), NAME_MAX_BYTES);
+  return { address: person.address, ...(name ? { name } : {}) };
 }
