@@ -1,6 +1,7 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
-import type { TimerScheduler } from "../app/outbox";
+import type { TimerScheduler, TimerTicket } from "../app/outbox";
 import type { TimerName } from "../core";
+import { calendarFor } from "../core/calendar";
 import { pad2, zonedParts } from "../core/zoned";
 import { type ClientSource, lazyClient } from "./ses";
 
@@ -26,22 +27,26 @@ export class EventBridgeTimerScheduler implements TimerScheduler {
     client: ClientSource<SchedulerClient>,
     private readonly target: SchedulerTarget,
     private readonly timeZoneOf: (ticketId: string) => Promise<string>,
+    private readonly now: () => number = Date.now,
   ) {
     this.client = lazyClient(client);
   }
 
-  async set(ticketId: string, name: TimerName, at: string): Promise<void> {
+  async set(ticketId: string, name: TimerName, at: string, ticket?: TimerTicket): Promise<void> {
     const { ConflictException, CreateScheduleCommand, UpdateScheduleCommand } = await import(
       "@aws-sdk/client-scheduler"
     );
     const client = await this.client();
-    const timeZone = await this.timeZoneOf(ticketId);
+    const timeZone = ticket?.client.calendar.timeZone ?? (await this.timeZoneOf(ticketId));
+    const window = ticket ? flexibleWindow(name, at, ticket, this.now()) : undefined;
     const input: CreateScheduleCommandInput = {
       Name: scheduleName(ticketId, name),
       GroupName: this.target.groupName,
-      ScheduleExpression: `at(${localDateTime(at, timeZone)})`,
+      ScheduleExpression: `at(${localDateTime(window ? new Date(window.start).toISOString() : at, timeZone)})`,
       ScheduleExpressionTimezone: timeZone,
-      FlexibleTimeWindow: { Mode: "OFF" },
+      FlexibleTimeWindow: window
+        ? { Mode: "FLEXIBLE", MaximumWindowInMinutes: window.minutes }
+        : { Mode: "OFF" },
       ActionAfterCompletion: "DELETE",
       Target: {
         Arn: this.target.targetArn,
@@ -69,6 +74,51 @@ export class EventBridgeTimerScheduler implements TimerScheduler {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
   }
+}
+
+/**
+ * How long after its instant each timer may fire, in minutes: Scheduler spreads the timers of one
+ * minute (every ticket's update at 10:00, every end-of-day notice at 17:30) over the window. The
+ * end-of-day notice keeps 5, so it still goes out well before closing; the others 15, under the
+ * reconciler's 15 minutes before it fires an overdue timer itself.
+ */
+export const TIMER_WINDOW_MINUTES: Record<TimerName, number> = {
+  eod: 5,
+  update: 15,
+  reminder: 15,
+  "confirm-timeout": 15,
+};
+
+/**
+ * Where a timer's flexible window starts and how long it is; undefined for none (Mode OFF, at its
+ * instant). The window lies within the business hours of the timer's day and ends by the ticket's
+ * next other timer, so spreading never moves a message out of business hours nor reorders a
+ * ticket's timers (an update never goes out after the end-of-day notice it preceded). It starts at
+ * the timer's instant, or earlier when that is too close to closing time or to the next timer (an
+ * update due at closing), but never before opening time or now. A timer the policy put outside
+ * business hours, or one being set after its instant, keeps its exact instant.
+ */
+export function flexibleWindow(
+  name: TimerName,
+  at: string,
+  ticket: TimerTicket,
+  now: number,
+): { start: number; minutes: number } | undefined {
+  const due = Date.parse(at);
+  let day: { isBusinessDay: boolean; opensAt: number; closesAt: number };
+  try {
+    const calendar = calendarFor(ticket.client.calendar);
+    day = calendar.day(calendar.localDate(due));
+  } catch {
+    return undefined; // spreading is a nicety: a calendar it cannot read never fails a timer
+  }
+  if (!day.isBusinessDay || due < day.opensAt || due > day.closesAt) return undefined;
+  let end = day.closesAt;
+  for (const [other, instant] of Object.entries(ticket.timers))
+    if (other !== name && instant && Date.parse(instant) >= due) end = Math.min(end, Date.parse(instant));
+  const start = Math.max(day.opensAt, now, Math.min(due, end - TIMER_WINDOW_MINUTES[name] * 60_000));
+  const minutes = Math.min(TIMER_WINDOW_MINUTES[name], Math.floor((end - start) / 60_000));
+  return start <= due && minutes >= 1 ? { start, minutes } : undefined;
 }
 
 /** "2026-11-24T17:00:00" in the given zone: the form Scheduler's at() takes. */

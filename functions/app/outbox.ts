@@ -30,9 +30,12 @@ export interface Mailer {
   send(input: SendEmailCommandInput): Promise<{ messageId: string }>;
 }
 
+/** What a scheduler may read of a ticket to spread its timers: its calendar and armed timers. */
+export type TimerTicket = Pick<Ticket, "timers"> & { client: Pick<Ticket["client"], "calendar"> };
+
 export interface TimerScheduler {
   /** Creates or replaces the one-time timer `name` of a ticket, due at an instant. */
-  set(ticketId: string, name: TimerName, at: string): Promise<void>;
+  set(ticketId: string, name: TimerName, at: string, ticket?: TimerTicket): Promise<void>;
   cancel(ticketId: string, name: TimerName): Promise<void>;
 }
 
@@ -171,10 +174,11 @@ async function perform(
     // The ticket says which timers are armed now. An effect performed late (a retry, the sweep after
     // a crash) must not overwrite a newer schedule with an older one, or undo a re-arming.
     case "set-timer": {
-      const armed = (await loadTicket())?.timers[effect.name];
+      const ticket = await loadTicket();
+      const armed = ticket?.timers[effect.name];
       if (armed !== effect.at)
         return { outcome: "superseded", timer: effect.name, ...(armed ? { armed } : {}) };
-      await deps.scheduler.set(ticketId, effect.name, effect.at);
+      await deps.scheduler.set(ticketId, effect.name, effect.at, ticket);
       return { outcome: "timer-set", timer: effect.name, at: effect.at };
     }
     case "cancel-timer": {
