@@ -1,5 +1,11 @@
 /** What an inspected mail asks of its ticket, as a ticket event. Pure: no storage, no clock. */
-import { type Locale, type Person, PersonSchema, type TicketEventInput } from "../core";
+import {
+  CLIENT_TEXT_MAX_BYTES,
+  type Locale,
+  type Person,
+  PersonSchema,
+  type TicketEventInput,
+} from "../core";
 import type { Inspection } from "../mail/inspect";
 import { replyIntent } from "../mail/intent";
 import { clientLocale } from "../mail/language";
@@ -66,7 +72,7 @@ export function copiedOnMail(
  * A client's text kept in an event, by bytes: a DynamoDB item holds at most 400 KB, and the
  * request is in the ticket, its acknowledgement and its new-ticket notice. The raw mail keeps all.
  */
-export const MAIL_TEXT_MAX_BYTES = 100_000;
+export const MAIL_TEXT_MAX_BYTES = CLIENT_TEXT_MAX_BYTES;
 
 /** What the event schemas allow of a technician's texts (characters, after trimming). */
 const TECHNICIAN_LIMITS = { text: 20_000, cause: 10_000, fix: 10_000, escalatedTo: 300, alternatives: 5_000 };

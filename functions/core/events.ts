@@ -10,6 +10,24 @@ export const TimerNameSchema = z.enum(TIMER_NAMES);
 export type TimerName = z.infer<typeof TimerNameSchema>;
 
 const instant = z.iso.datetime({ offset: true });
+
+/**
+ * A client's text as the ticket keeps it: at most 100,000 bytes of UTF-8 (the mail layer cuts
+ * to that), so the ticket and the messages that quote it fit a DynamoDB item (400 KB).
+ */
+export const CLIENT_TEXT_MAX_BYTES = 100_000;
+const encoder = new TextEncoder();
+const clientText = z
+  .string()
+  .max(CLIENT_TEXT_MAX_BYTES)
+  .refine(
+    (value) =>
+      value.length * 3 <= CLIENT_TEXT_MAX_BYTES || encoder.encode(value).length <= CLIENT_TEXT_MAX_BYTES,
+    {
+      message: `must be at most ${CLIENT_TEXT_MAX_BYTES.toLocaleString("en")} bytes in UTF-8`,
+    },
+  )
+  .default("");
 const text = z.string().trim().min(1).max(20_000);
 
 /** An ETA: an ISO instant with offset, or a local "YYYY-MM-DD HH:mm" read in the ticket's time zone. */
@@ -60,7 +78,7 @@ export const ClientNewSchema = z.object({
   type: z.literal("client-new"),
   from: PersonSchema,
   subject: z.string().trim().max(998).default(""),
-  text: z.string().max(200_000).default(""),
+  text: clientText,
   locale: LocaleSchema.optional(),
   calendar: CalendarSpecSchema.optional(),
   messageId: z.string().optional(),
@@ -74,7 +92,7 @@ export const ClientReplySchema = z.object({
   ...mailBorn,
   type: z.literal("client-reply"),
   from: PersonSchema,
-  text: z.string().max(200_000).default(""),
+  text: clientText,
   /** What the client says about a resolution, when the mail layer could tell. */
   intent: z.enum(["confirm", "still-broken", "other"]).default("other"),
   messageId: z.string().optional(),

@@ -136,3 +136,23 @@ describe("a megabyte mail through the application", () => {
     });
   }
 });
+
+describe("events from the API are held to the same byte limit", () => {
+  const event = (text: string) => ({
+    type: "client-new",
+    id: "api-1",
+    ticketId: "T-1001",
+    from: { address: "ana@cliente.es" },
+    subject: "No imprime",
+    text,
+  });
+
+  it("a client text of more than 100,000 UTF-8 bytes is refused with a clear error, whatever its length in characters", () => {
+    expect(() => parseEvent(event("😞".repeat(60_000)))).toThrow(/text: .*100,000 bytes/);
+    expect(() => parseEvent({ ...event(""), type: "client-reply", text: "ñ".repeat(50_001) })).toThrow(
+      /100,000 bytes/,
+    );
+    expect(parseEvent(event("😞".repeat(25_000)))).toMatchObject({ type: "client-new" });
+    expect(parseEvent(event("ñ".repeat(50_000)))).toMatchObject({ type: "client-new" });
+  });
+});
