@@ -1,25 +1,45 @@
 import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
-import { handleAdminRequest } from "./admin";
+import { type AdminDeps, handleAdminRequest } from "./admin";
 import { applyEvent, type CoreDeps } from "./apply";
 import { isSent } from "./effect-result";
 import { verifySignedLink } from "./feedback-link";
 import { type ApiRequest, type ApiResponse, html, json, text } from "./http";
 import { feedbackFormPage } from "./pages/feedback-form";
 import { feedbackExpiredPage, feedbackRatingMissing, feedbackThanksPage } from "./pages/feedback-thanks";
+import { type LeadSignIn, leadPage, leadPageHeaders } from "./pages/lead";
+import { LEAD_PAGE, leadPageRoute } from "./pages/lead-routes";
 import type { Stores } from "./ports";
 
 export type { ApiRequest, ApiResponse } from "./http";
 
-/** What the API reads: tickets, their outbox and thread, feedback, and the listing of tickets. */
-export type ApiDeps = CoreDeps & Pick<Stores, "outbox" | "mail" | "feedback" | "reports">;
+/**
+ * What the API reads: tickets, their outbox and thread, feedback, and the listing of tickets; the
+ * admin routes' parts (admin.ts); where the lead signs in, on AWS.
+ */
+export type ApiDeps = CoreDeps &
+  Pick<Stores, "outbox" | "mail" | "feedback" | "reports"> &
+  AdminDeps & { leadSignIn?: LeadSignIn };
 
-/** The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. */
-export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
+/**
+ * The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. GET /lead is
+ * the lead's page; what it reads under /lead/… is the same route without the prefix (on AWS the
+ * prefix decides the authorizer: see pages/lead-routes.ts).
+ */
+export async function handleApiRequest(deps: ApiDeps, asked: ApiRequest): Promise<ApiResponse> {
+  const askedPath = asked.path.replace(/\/+$/, "") || "/";
+  const method = asked.method.toUpperCase();
+  if (askedPath === LEAD_PAGE && method === "GET")
+    return { status: 200, headers: leadPageHeaders(deps.leadSignIn), body: leadPage(deps.leadSignIn) };
+  let request = asked;
+  if (askedPath.startsWith(`${LEAD_PAGE}/`)) {
+    const route = leadPageRoute(method, askedPath);
+    if (!route) return json(404, { error: `no route for ${method} ${askedPath}` });
+    request = { ...asked, path: route };
+  }
   const admin = await handleAdminRequest(deps, request);
   if (admin) return admin;
   const path = request.path.replace(/\/+$/, "") || "/";
-  const method = request.method.toUpperCase();
   const ticketRoute = /^\/tickets\/(T-\d+)$/i.exec(path);
   const eventsRoute = /^\/tickets\/(T-\d+)\/events$/i.exec(path);
   const feedbackRoute = /^\/feedback\/(T-\d+)$/i.exec(path);
@@ -28,6 +48,7 @@ export async function handleApiRequest(deps: ApiDeps, request: ApiRequest): Prom
     const tickets = await deps.reports.ticketsWithLastSent();
     const now = deps.clock.now().getTime();
     return json(200, {
+      now: new Date(now).toISOString(),
       tickets: tickets
         .map(({ ticket, lastSentAt }) => summary(ticket, now, lastSentAt))
         .sort((a, b) => b.silenceBusinessHours - a.silenceBusinessHours),

@@ -87,8 +87,21 @@ describe("the support lead's page, in a real browser", () => {
     await runtime.advance(19); // Tuesday 12:00 in Madrid: end-of-day notices and daily updates went out
     await post(c, "diagnosis", "El índice de la base de datos está fragmentado.");
 
+    // A mailing-list post is held: the page lists it for the lead to release or discard.
+    await smtp.sendMail({
+      from: "boletin@lista.example",
+      to: runtime.config.supportAddress,
+      subject: "Novedades de noviembre",
+      text: "Novedades.",
+      headers: { "List-Id": "<novedades.lista.example>", Precedence: "bulk" },
+    });
+    await runtime.idle();
+
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await page.goto(`${runtime.urls.api}/`);
+    const asked: string[] = [];
+    page.on("request", (request) => void asked.push(new URL(request.url()).pathname));
+    // The page the stack serves: the same on AWS, where it signs in first; locally no sign-in.
+    await page.goto(`${runtime.urls.api}/lead`);
     await page.waitForSelector("body[data-loaded=true]");
     const rows = await page.$$eval("#tickets tbody tr", (trs) =>
       trs.map((tr) => ({
@@ -113,8 +126,24 @@ describe("the support lead's page, in a real browser", () => {
     expect(rows[1]?.sent).toBeGreaterThanOrEqual(2); // acknowledgement, plan, …
     expect(rows[2]?.sent).toBeGreaterThanOrEqual(2); // acknowledgement, …, diagnosis
     expect(await page.locator("tr.overdue line.silent").count()).toBe(1);
+    expect(await page.locator("#clock").textContent()).toMatch(/^now: 2026-11-24T11:00/);
+    // Everything it read is a route of the page's (under /lead on AWS, with the lead's token).
+    expect(asked.filter((path) => path !== "/lead").every((path) => path.startsWith("/lead/"))).toBe(true);
+    expect(asked.some((path) => path.includes("_clock"))).toBe(false);
+
+    const held = page.locator("#held li", { hasText: "boletin@lista.example" });
+    expect(await held.textContent()).toContain("Novedades de noviembre");
     await mkdir(join(SCREENSHOT, ".."), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+
+    await held.getByRole("button", { name: "Discard" }).click();
+    await page.waitForFunction(
+      () => !document.querySelector("#held")?.textContent?.includes("boletin@lista.example"),
+    );
+    const quarantine = (await (await fetch(`${runtime.urls.api}/quarantine?all=1`)).json()) as {
+      quarantine: { from?: string; status?: string }[];
+    };
+    expect(quarantine.quarantine.find((e) => e.from === "boletin@lista.example")?.status).toBe("discarded");
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { powertoolsMetrics } from "../../adapters/metrics";
-import { S3RawMail } from "../../adapters/s3";
+import { S3RawMail, s3RawMailReader } from "../../adapters/s3";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
 import { sdkLogger } from "../../adapters/sdk-logger";
 import { SesMailer } from "../../adapters/ses";
@@ -72,14 +72,18 @@ export function awsInboundDeps() {
   return cachedInbound;
 }
 
+/** The raw-mail bucket; its client is loaded on first use, not at every cold start. */
+function s3RawMail(region: string): S3RawMail {
+  return new S3RawMail(
+    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
+    required("RAW_BUCKET"),
+  );
+}
+
 function s3RawSource(region: string): RawMailSource {
   const bucket = required("RAW_BUCKET");
   const prefix = process.env.RAW_PREFIX ?? "inbound/";
-  // Loaded on first use, not at every cold start.
-  const raw = new S3RawMail(
-    async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
-    bucket,
-  );
+  const raw = s3RawMail(region);
   return {
     get: async (messageId) => ({
       raw: await raw.get(`${prefix}${messageId}`),
@@ -114,7 +118,11 @@ export function awsOutboxDeps() {
   return cachedOutbox;
 }
 
-/** The ticket-events function (API, bus, weekly report): tickets, outbox, mail ledger, feedback, reports. */
+/**
+ * The ticket-events function (API, bus, weekly report): tickets, outbox, mail ledger, feedback,
+ * reports; for the lead's admin routes the throttle (flags), the quarantine and the raw mail (release
+ * reads it, forgetting deletes it); where the lead signs in.
+ */
 export function awsApiDeps() {
   cachedApi ??= retryOnFailure(buildApiDeps(), () => {
     cachedApi = undefined;
@@ -138,14 +146,25 @@ async function buildOutboxDeps() {
   };
 }
 
-function buildApiDeps() {
-  return build((table) => ({
+async function buildApiDeps() {
+  const deps = await build((table) => ({
     tickets: new DynamoTicketRepository(table),
     mail: new DynamoMailLedger(table),
     outbox: new DynamoOutbox(table),
     feedback: new DynamoFeedback(table),
     reports: new DynamoReports(table),
+    throttle: new DynamoThrottle(table),
+    quarantine: new DynamoQuarantine(table),
   }));
+  const signInUrl = process.env.LEAD_SIGN_IN_URL;
+  const clientId = process.env.LEAD_CLIENT_ID;
+  const bucket = process.env.RAW_BUCKET;
+  return {
+    ...deps,
+    // The stack always sets RAW_BUCKET; without it, release and forgetting say what they lack (501).
+    ...(bucket ? { rawMailReader: s3RawMailReader(s3RawMail(deps.region), bucket) } : {}),
+    ...(signInUrl && clientId ? { leadSignIn: { url: signInUrl, clientId } } : {}),
+  };
 }
 
 /**
