@@ -75,6 +75,6 @@ function unauthorized(event: HttpApiEvent, method: string, path: string): string
 function callerOf(event: HttpApiEvent): string | undefined {
   const { authorizer } = event.requestContext;
   const claims = authorizer?.jwt?.claims;
-  if (claims) return claims.email ?? claims["cognito:username"] ?? claims.sub;
+  if (claims) return claims.email ?? claims["cognito:username"] ?? claims.username ?? claims.sub;
   return authorizer?.iam?.userArn ?? authorizer?.iam?.callerId ?? undefined;
 }

@@ -88,20 +88,26 @@ export class Api extends Construct {
         requestId: "$context.requestId",
         ip: "$context.identity.sourceIp",
         caller: "$context.identity.caller",
-        lead: "$context.authorizer.claims.email",
+        lead: "$context.authorizer.claims.username",
         route: "$context.routeKey",
         status: "$context.status",
         latency: "$context.responseLatency",
       }),
     };
     const integration = new HttpLambdaIntegration("TicketEventsIntegration", this.ticketEvents);
-    const add = (routes: readonly Route[], prefix: string, authorizer?: apigw.IHttpRouteAuthorizer) =>
+    const add = (
+      routes: readonly Route[],
+      prefix: string,
+      authorizer?: apigw.IHttpRouteAuthorizer,
+      authorizationScopes?: string[],
+    ) =>
       routes.flatMap((route) =>
         this.httpApi.addRoutes({
           path: `${prefix}${route.path}`,
           methods: [apigw.HttpMethod[route.method]],
           integration,
           ...(authorizer ? { authorizer } : {}),
+          ...(authorizationScopes ? { authorizationScopes } : {}),
         }),
       );
     // Scripts and ticket systems: the API's default authorizer, IAM.
@@ -118,6 +124,8 @@ export class Api extends Construct {
       new HttpUserPoolAuthorizer("LeadAuthorizer", this.signIn.userPool, {
         userPoolClients: [this.signIn.client],
       }),
+      // A scope admits access tokens only (ID tokens carry none), as API Gateway recommends.
+      [cognito.OAuthScope.OPENID.scopeName],
     );
     this.ticketEvents.addEnvironment("LEAD_SIGN_IN_URL", this.signIn.url);
     this.ticketEvents.addEnvironment("LEAD_CLIENT_ID", this.signIn.client.userPoolClientId);

@@ -76,6 +76,8 @@ describe("the HTTP API's routes", () => {
       expect(all[key], key).toBeDefined();
       expect(all[key]?.AuthorizationType, key).toBe("JWT");
       expect(target(all[key]?.AuthorizerId), key).toBe(authorizerId);
+      // Access tokens only: an ID token has no scope.
+      expect(all[key]?.AuthorizationScopes, key).toEqual(["openid"]);
     }
     for (const key of PUBLIC) expect(all[key]?.AuthorizationType, key).toBe("NONE");
   });

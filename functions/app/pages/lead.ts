@@ -14,8 +14,8 @@ export interface LeadSignIn {
 /**
  * The support lead's page (DESIGN §8): who is waiting for news, ratings and ideas, held mail
  * (release, discard) and flags (clear). It reads the routes under /lead. With `signIn` it first
- * signs the lead in (authorization code with PKCE, no client secret) and sends the ID token as a
- * bearer token; the server writes the settings into the page, so the same page serves both.
+ * signs the lead in (authorization code with PKCE, no client secret) and sends the access token as
+ * a bearer token; the server writes the settings into the page, so the same page serves both.
  */
 export function leadPage(signIn?: LeadSignIn): string {
   const settings = JSON.stringify({ api: LEAD_PAGE, ...(signIn ? { signIn } : {}) }).replace(/</g, "\\u003c");
@@ -117,7 +117,7 @@ const SCRIPT = `
     return new Promise(() => {});
   }
 
-  /** The ID token: kept for this tab, else from the code the user pool sent back, else sign in. */
+  /** The access token: kept for this tab, else from the code the user pool sent back, else sign in. */
   async function token() {
     if (!signIn) return undefined;
     const query = new URLSearchParams(location.search);
@@ -134,7 +134,8 @@ const SCRIPT = `
         });
         if (response.ok) {
           const tokens = await response.json();
-          store.setItem("aviso.token", tokens.id_token);
+          store.setItem("aviso.token", tokens.access_token);
+          store.setItem("aviso.id", tokens.id_token);
           store.setItem("aviso.expires", String(Date.now() + (tokens.expires_in - 60) * 1000));
         }
       }
@@ -151,7 +152,7 @@ const SCRIPT = `
     const headers = {};
     const jwt = await session();
     if (jwt) headers.authorization = "Bearer " + jwt;
-    if (jwt && !bearer) showSession(jwt);
+    if (jwt && !bearer) showSession(store.getItem("aviso.id") ?? jwt);
     bearer = jwt;
     const init = { method, headers };
     if (method !== "GET") { headers["content-type"] = "application/json"; init.body = "{}"; }
