@@ -157,7 +157,7 @@ describe("the global inbound cap", () => {
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await checkInboundCap(w.deps, now));
     expect(results.map(Boolean)).toEqual([false, false, false, true, true]);
-    expect(w.metrics.filter((p) => p.name === ("InboundCapped" as string))).toHaveLength(2);
+    expect(w.metrics.filter((p) => p.name === "InboundCapped")).toHaveLength(2);
     expect(await w.deps.throttle.peekWindow(INBOUND_ALL, 600, now)).toBe(5);
     expect(await checkInboundCap(w.deps, new Date(now.getTime() + 600_000))).toBeUndefined();
   });
