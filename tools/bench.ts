@@ -20,6 +20,7 @@ import {
   loadFigures,
   loopFigures,
 } from "./bench/prove";
+import { similarFigures } from "./bench/similar";
 import { buildTemplates, TEXT_OPTIONS } from "./build-templates";
 import { SAMPLE } from "./preview-templates";
 
@@ -172,6 +173,7 @@ async function main() {
       loadFigures(Number(values["load-rate"]), Number(values["load-seconds"]), Number(values["load-warmup"])),
     cost: () => costFigures(Number(values["cost-tickets"])),
     coach: coachFigures,
+    similar: similarFigures,
   };
   const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(sections);
   for (const name of chosen)
