@@ -26,7 +26,7 @@ export interface AvisoStackProps extends StackProps {
 export class AvisoStack extends Stack {
   readonly table: dynamodb.Table;
   readonly functions: Record<
-    "inboundEmail" | "outbox" | "timers" | "ticketEvents" | "sesEvents",
+    "inboundEmail" | "outbox" | "timers" | "ticketEvents" | "sesEvents" | "crons",
     nodejs.NodejsFunction
   >;
 
@@ -58,12 +58,16 @@ export class AvisoStack extends Stack {
       timers.addWeeklyReport(api.ticketEvents, config.technicianTimeZone);
       outbox.grantSend(api.ticketEvents);
     }
+    const crons = timers.addCrons(data, config.technicianTimeZone);
+    outbox.grantSend(crons);
+    mailIn.grantDeleteRawMail(crons);
     this.functions = {
       inboundEmail: mailIn.function,
       outbox: outbox.function,
       timers: timers.function,
       ticketEvents: api.ticketEvents,
       sesEvents: outbox.sesEvents,
+      crons,
     };
 
     // Only what a deploy resolves stays in the environment (checked against Lambda's 4 KB at synth).

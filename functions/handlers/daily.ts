@@ -1,19 +1,9 @@
-import * as z from "zod";
 import { sendQuarantineDigest } from "../app/admin";
 import { expireClosedTickets, type ForgetDeps } from "../app/forget";
 import type { Mailer } from "../app/outbox";
 import type { QuarantineRepository, ReportRepository } from "../app/ports";
+import { CronInputSchema } from "./cron-input";
 import { type ReconcileDeps, reconcileTimers } from "./reconcile-timers";
-
-/**
- * What the stack's crons send (EventBridge Scheduler, in the technicians' time zone): the daily jobs
- * each morning, the timer reconciler every hour.
- */
-/** The daily jobs' hour in the technicians' time zone: the digest of the day before waits for the lead. */
-export const DAILY_JOBS_HOUR = 6;
-
-export const CronInputSchema = z.object({ aviso: z.enum(["daily", "reconcile-timers"]) });
-export type CronInput = z.infer<typeof CronInputSchema>;
 
 export type DailyDeps = ReconcileDeps &
   ForgetDeps & {

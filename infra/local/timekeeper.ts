@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import type { Logger } from "../../functions/app/apply";
 import type { OutboxItem } from "../../functions/app/ports";
 import type { TimerName } from "../../functions/core";
-import { type CronInput, DAILY_JOBS_HOUR } from "../../functions/handlers/daily";
+import { type CronInput, DAILY_JOBS_HOUR, RECONCILE_MINUTE } from "../../functions/handlers/cron-input";
 import type { StreamRecord } from "../../functions/handlers/outbox";
 import * as keys from "../../functions/store/keys";
 import type { LocalClock } from "./clock";
@@ -132,7 +132,8 @@ export function every(ms: number, gate: ClockGate, log: Logger, what: string, ta
 /**
  * Which of the stack's crons came due since the last look (at most one: "daily" includes the
  * reconciler): "daily" once the day's DAILY_JOBS_HOUR in `zone` passed, else "reconcile-timers" once
- * an hour began. A jump over several days runs the jobs once (the digest is of the day before).
+ * an hour's RECONCILE_MINUTE passed. A jump over several days runs the jobs once (the digest is of
+ * the day before).
  */
 export function dueCrons(zone: string, startedAt: number) {
   let checkedAt = startedAt;
@@ -140,8 +141,10 @@ export function dueCrons(zone: string, startedAt: number) {
     const local = DateTime.fromMillis(now, { zone });
     let morning = local.startOf("day").set({ hour: DAILY_JOBS_HOUR });
     if (morning.toMillis() > now) morning = morning.minus({ days: 1 });
-    const hour = local.startOf("hour").toMillis();
-    const due = morning.toMillis() > checkedAt ? "daily" : hour > checkedAt ? "reconcile-timers" : undefined;
+    let hour = local.startOf("hour").set({ minute: RECONCILE_MINUTE });
+    if (hour.toMillis() > now) hour = hour.minus({ hours: 1 });
+    const due =
+      morning.toMillis() > checkedAt ? "daily" : hour.toMillis() > checkedAt ? "reconcile-timers" : undefined;
     checkedAt = Math.max(checkedAt, now);
     return due;
   };

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -158,6 +159,32 @@ export class MailIn extends Construct {
     if (config.activateReceiptRuleSet && !config.existingReceiptRuleSet) {
       this.activate(ruleSet.receiptRuleSetName, rule);
     }
+  }
+
+  /**
+   * Lets `grantee` delete kept raw mail, every version (S3RawMail.delete): closed tickets expired by
+   * the daily jobs take their raw mail with them. Only under inbound/.
+   */
+  grantDeleteRawMail(grantee: lambda.Function): void {
+    const objects = this.rawMail.arnForObjects(`${RAW_PREFIX}*`);
+    grantee.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resources: [objects],
+      }),
+    );
+    grantee.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucketVersions"],
+        resources: [this.rawMail.bucketArn],
+        conditions: { StringLike: { "s3:prefix": [`${RAW_PREFIX}*`] } },
+      }),
+    );
+    acknowledge(
+      grantee,
+      wildcardResource(grantee, objects),
+      "Raw mail arrives under one key per message, all under inbound/.",
+    );
   }
 
   /** Makes aviso's rule set the active one (only one per region can be), and inactive again on delete. */

@@ -50,6 +50,24 @@ export class Observability extends Construct {
         }),
       );
     }
+    // The global inbound cap (issue 14): mail over it is kept in quarantine, not acted on, until the
+    // lead releases it. InboundCapped is written by the inbound function (app/inbound-cap.ts).
+    this.alarms.push(
+      new cloudwatch.Metric({
+        namespace: "aviso",
+        metricName: "InboundCapped",
+        dimensionsMap: { service: "aviso" },
+        statistic: "Sum",
+        period: Duration.minutes(5),
+      }).createAlarm(this, "InboundCapped", {
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          'aviso: the global inbound cap held mail in quarantine (kind "rate-limited"): a flood, or a cap too low; GET /quarantine, then release or discard (see "Operating aviso" in the README)',
+      }),
+    );
     if (props.alarmEmail) {
       const topic = new sns.Topic(this, "Alarms", { enforceSSL: true });
       // enforceSSL's Deny-only topic policy replaces SNS's default one: CloudWatch must be let in again,

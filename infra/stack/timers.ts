@@ -1,10 +1,11 @@
-import { ArnFormat, Stack } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { type CronInput, DAILY_JOBS_HOUR, RECONCILE_MINUTE } from "../../functions/handlers/cron-input";
 import type { Data } from "./data";
 import { deadLetterQueue, handlerFunction, keepFailedInvocations } from "./handler";
 import { acknowledge, wildcardResource } from "./nag";
@@ -12,7 +13,8 @@ import { acknowledge, wildcardResource } from "./nag";
 /**
  * Per-ticket timers (DESIGN §2): one-time EventBridge Scheduler schedules in aviso's own group, which
  * the outbox creates and deletes, invoking the timers function through a role only Scheduler can
- * assume; work Scheduler cannot deliver goes to a dead-letter queue. Also the lead's weekly report.
+ * assume; work Scheduler cannot deliver goes to a dead-letter queue. Also the crons: the lead's weekly
+ * report, the daily jobs and the hourly timer reconciler.
  */
 export class Timers extends Construct {
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
@@ -91,6 +93,52 @@ export class Timers extends Construct {
       target,
       "CDK's invoke grant covers the ticket-events function's versions and aliases (the weekly report).",
     );
+  }
+
+  /**
+   * The crons' function (functions/handlers/aws/daily.ts): the daily jobs (the lead's quarantine
+   * digest, closed tickets expired, timers reconciled) at DAILY_JOBS_HOUR and the timer reconciler at
+   * RECONCILE_MINUTE past every hour, in `timeZone`. Five minutes: expiry and the reconciler read every
+   * ticket. Its failed invocations are kept, like every asynchronously invoked function's.
+   */
+  addCrons(data: Data, timeZone: string): nodejs.NodejsFunction {
+    const f = handlerFunction(this, "CronsFunction", data, "daily.ts", { timeout: Duration.minutes(5) });
+    keepFailedInvocations(this, "CronsFailures", f, "daily jobs and timer reconciler");
+    this.grantManageSchedules(f);
+    f.addToRolePolicy(new iam.PolicyStatement({ actions: ["scheduler:ListSchedules"], resources: ["*"] }));
+    acknowledge(
+      f,
+      "AwsSolutions-IAM5[Resource::*]",
+      "X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords) and scheduler:ListSchedules (the reconciler's list of aviso's schedules) have no resource-level permissions.",
+    );
+    const cron = (id: string, description: string, expression: string, input: CronInput) =>
+      new scheduler.CfnSchedule(this, id, {
+        description,
+        scheduleExpression: expression,
+        scheduleExpressionTimezone: timeZone,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: f.functionArn,
+          roleArn: this.role.roleArn,
+          input: JSON.stringify(input),
+          retryPolicy: { maximumRetryAttempts: 3 },
+          deadLetterConfig: { arn: this.deadLetters.queueArn },
+        },
+      });
+    cron(
+      "DailyJobs",
+      "aviso: the lead's quarantine digest, closed tickets expired, timers reconciled",
+      `cron(0 ${DAILY_JOBS_HOUR} * * ? *)`,
+      { aviso: "daily" },
+    );
+    cron(
+      "TimerReconciler",
+      "aviso: timers overdue or missing fired or armed again",
+      `cron(${RECONCILE_MINUTE} * * * ? *)`,
+      { aviso: "reconcile-timers" },
+    );
+    this.grantInvokeByScheduler(f, "CDK's invoke grant covers the crons function's versions and aliases.");
+    return f;
   }
 
   private grantInvokeByScheduler(target: lambda.Function, reason: string): void {

@@ -55,12 +55,12 @@ function asyncFunctions(): Set<string> {
 }
 
 describe("failed asynchronous invocations", () => {
-  it("come from all five functions: inbound (SES), outbox (sweep), timers, ticket-events, ses-events", () => {
+  it("come from all six functions: inbound (SES), outbox (sweep), timers, ticket-events, ses-events, crons", () => {
     const all = synth
       .functions()
       .map(([id]) => id)
       .sort();
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(6);
     expect([...asyncFunctions()].sort()).toEqual(all);
   });
 
@@ -97,8 +97,8 @@ describe("failed asynchronous invocations", () => {
     );
     const queues = synth.ofType("AWS::SQS::Queue").map(([id]) => id);
     // inbound DLQ, outbox stream and sweep, timers (Scheduler) and timer invocations, ticket-events
-    // (bus delivery and invocations), ses-events (bus delivery and invocations)
-    expect(queues).toHaveLength(9);
+    // (bus delivery and invocations), ses-events (bus delivery and invocations), crons' invocations
+    expect(queues).toHaveLength(10);
     expect(queues.filter((q) => !watched.has(q))).toEqual([]);
   });
 });

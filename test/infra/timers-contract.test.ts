@@ -27,7 +27,7 @@ const policiesOf = (roleId: string) =>
 
 describe("per-ticket timers, as the outbox creates them", () => {
   it("target the timers function by the name it really has", () => {
-    const [timersId, timers] = synth.functions().find(([id]) => id.startsWith("Timers")) ?? [];
+    const [timersId, timers] = synth.functions().find(([id]) => id.startsWith("TimersFunction")) ?? [];
     expect(timers?.Properties.FunctionName).toBe("AvisoAws-timers");
     for (const [id] of synth.functions()) {
       expect(JSON.stringify(variables(id).TIMERS_FUNCTION_ARN)).toContain(
@@ -63,7 +63,7 @@ describe("per-ticket timers, as the outbox creates them", () => {
 
   it("run as a role only Scheduler assumes, which may invoke the timers function and fill the timers' dead-letter queue", () => {
     const [outboxId] = synth.functions().find(([id]) => id.startsWith("OutboxFunction")) ?? [];
-    const [timersId] = synth.functions().find(([id]) => id.startsWith("Timers")) ?? [];
+    const [timersId] = synth.functions().find(([id]) => id.startsWith("TimersFunction")) ?? [];
     const env = variables(outboxId as string);
     const roleId = target(env.SCHEDULER_ROLE_ARN) as string;
     const trust = JSON.stringify(synth.resources[roleId]?.Properties.AssumeRolePolicyDocument);
@@ -76,5 +76,69 @@ describe("per-ticket timers, as the outbox creates them", () => {
     expect(synth.resources[dlq]?.Type).toBe("AWS::SQS::Queue");
     const sending = statements.find((s) => actionsOf(s).includes("sqs:SendMessage"));
     expect(target(sending?.Resource)).toBe(dlq);
+  });
+});
+
+describe("the crons (daily jobs, timer reconciler)", () => {
+  const cronsId = () => {
+    const [id] = synth.functions().find(([fid]) => fid.startsWith("TimersCronsFunction")) ?? [];
+    return id as string;
+  };
+  const schedules = () =>
+    synth
+      .ofType("AWS::Scheduler::Schedule")
+      .map(
+        ([, s]) =>
+          s.Properties as {
+            ScheduleExpression: string;
+            ScheduleExpressionTimezone: string;
+            Target: Record<string, unknown>;
+          },
+      )
+      .filter((s) => target(s.Target.Arn) === cronsId());
+
+  it("run at 06:00 and at half past every hour in the technicians' time zone, invoking the crons function with its input", () => {
+    expect(
+      schedules()
+        .map((s) => [
+          s.ScheduleExpression,
+          s.ScheduleExpressionTimezone,
+          JSON.parse(s.Target.Input as string),
+        ])
+        .sort(),
+    ).toEqual([
+      ["cron(0 6 * * ? *)", "Europe/Madrid", { aviso: "daily" }],
+      ["cron(30 * * * ? *)", "Europe/Madrid", { aviso: "reconcile-timers" }],
+    ]);
+    const [outboxId] = synth.functions().find(([id]) => id.startsWith("OutboxFunction")) ?? [];
+    const roleId = target(variables(outboxId as string).SCHEDULER_ROLE_ARN) as string;
+    for (const s of schedules()) {
+      expect(target(s.Target.RoleArn)).toBe(roleId);
+      expect(target((s.Target.DeadLetterConfig as { Arn: unknown }).Arn)).toBe(
+        target(variables(outboxId as string).TIMERS_DLQ_ARN),
+      );
+    }
+    const invokable = policiesOf(roleId)
+      .filter((s) => actionsOf(s).includes("lambda:InvokeFunction"))
+      .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(target));
+    expect(invokable).toContain(cronsId());
+  });
+
+  it("may list aviso's schedules and set them again, send the digest, and delete the raw mail of expired tickets", () => {
+    const role = target(synth.resources[cronsId()]?.Properties.Role) as string;
+    const actions = policiesOf(role).flatMap(actionsOf);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "scheduler:ListSchedules",
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "iam:PassRole",
+        "ses:SendEmail",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:ListBucketVersions",
+      ]),
+    );
+    expect(synth.resources[cronsId()]?.Properties.Timeout).toBe(300);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { receiveMail } from "../../functions/app/inbound";
-import { type CronInput, DAILY_JOBS_HOUR, makeDailyHandler } from "../../functions/handlers/daily";
+import { type CronInput, DAILY_JOBS_HOUR, RECONCILE_MINUTE } from "../../functions/handlers/cron-input";
+import { makeDailyHandler } from "../../functions/handlers/daily";
 import { makeOutboxHandler } from "../../functions/handlers/outbox";
 import { makeTimersHandler } from "../../functions/handlers/timers";
 import { LocalClock } from "../../infra/local/clock";
@@ -76,7 +77,7 @@ describe("the local timekeeper", () => {
     await time.advance(24);
     expect(ran).toEqual(["daily"]);
     expect(w.sent.map(recipients)).toEqual([["jefa@aviso.test"]]);
-    await time.advance(1);
+    await time.advance(1); // 10:15 in Madrid: 09:30 passed
     expect(ran).toEqual(["daily", "reconcile-timers"]);
   });
 });
@@ -87,11 +88,13 @@ describe("dueCrons", () => {
     const at = (iso: string) => Date.parse(iso);
     const due = dueCrons(zone, at("2026-11-23T04:30:00Z")); // 05:30 in Madrid
     expect(due(at("2026-11-23T04:45:00Z"))).toBeUndefined();
-    expect(DAILY_JOBS_HOUR).toBe(6);
+    expect([DAILY_JOBS_HOUR, RECONCILE_MINUTE]).toEqual([6, 30]);
     expect(due(at("2026-11-23T05:00:00Z"))).toBe("daily"); // 06:00 in Madrid
-    expect(due(at("2026-11-23T05:30:00Z"))).toBeUndefined();
-    expect(due(at("2026-11-23T06:00:00Z"))).toBe("reconcile-timers");
-    expect(due(at("2026-11-23T06:00:01Z"))).toBeUndefined();
+    expect(due(at("2026-11-23T05:20:00Z"))).toBeUndefined();
+    expect(due(at("2026-11-23T05:30:00Z"))).toBe("reconcile-timers"); // 06:30
+    expect(due(at("2026-11-23T06:00:00Z"))).toBeUndefined();
+    expect(due(at("2026-11-23T06:31:00Z"))).toBe("reconcile-timers");
+    expect(due(at("2026-11-23T06:40:00Z"))).toBeUndefined();
     // A jump over three days: the jobs run once.
     expect(due(at("2026-11-26T09:00:00Z"))).toBe("daily");
     expect(due(at("2026-11-26T09:10:00Z"))).toBeUndefined();

@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { synthAws, target } from "./aws-synth";
+
+/*
+ * Issue 14 (a global inbound cap, with an alarm) and issue 15 ("Operating aviso": each alarm, what it
+ * means, what to do): every alarm of the template says what it means and notifies the alarm topic.
+ */
+let synth: Awaited<ReturnType<typeof synthAws>>;
+beforeAll(async () => {
+  synth = await synthAws();
+}, 180_000);
+
+const alarms = () => synth.ofType("AWS::CloudWatch::Alarm").map(([id, a]) => ({ id, ...a.Properties }));
+
+describe("the alarms", () => {
+  it("InboundCapped: any mail the global inbound cap held in five minutes, as the inbound function writes it", () => {
+    const capped = alarms().filter((a) => a.MetricName === "InboundCapped");
+    expect(capped).toHaveLength(1);
+    expect(capped[0]).toMatchObject({
+      Namespace: "aviso",
+      Dimensions: [{ Name: "service", Value: "aviso" }],
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  it("every function has an error alarm", () => {
+    const watched = alarms()
+      .filter((a) => a.Namespace === "AWS/Lambda" && a.MetricName === "Errors")
+      .map((a) => target((a.Dimensions as { Value: unknown }[])[0]?.Value));
+    expect(
+      synth
+        .functions()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...watched].sort());
+  });
+
+  it("each says what it means and where the runbook is, and notifies the alarm topic", () => {
+    const topics = synth.ofType("AWS::SNS::Topic").map(([id]) => id);
+    expect(topics).toHaveLength(1);
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmDescription, alarm.id).toMatch(/^aviso: /);
+      expect((alarm.AlarmActions as unknown[]).map(target), alarm.id).toEqual(topics);
+    }
+    expect(
+      alarms()
+        .filter((a) => a.Namespace === "AWS/SQS")
+        .every((a) => /Operating aviso/.test(String(a.AlarmDescription))),
+    ).toBe(true);
+  });
+});
