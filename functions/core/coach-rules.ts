@@ -114,8 +114,11 @@ export const RULES: readonly RuleSpec[] = [
     negatable: true,
   }),
   es("promise", "(?:te|os|le|les)\\s+(?:lo\\s+)?asegur(?:o|amos)", { negatable: true }),
-  es("promise", "(?:te|os|le|les)\\s+(?:lo\\s+)?promet(?:o|emos)|prometido", { negatable: true }),
-  es("promise", "sin\\s+(?:ninguna\\s+)?duda(?:\\s+alguna)?"),
+  es("promise", "(?:(?:te|os|le|les)\\s+(?:lo\\s+)?)?promet(?:o|emos)|prometido", { negatable: true }),
+  es("promise", "(?:puedes\\s+)?cuenta\\s+con\\s+ello|(?:puedes\\s+)?contar\\s+con\\s+ello", {
+    negatable: true,
+  }),
+  es("promise", "sin\\s+(?:ninguna\\s+)?duda(?:\\s+alguna)?|sin\\s+lugar\\s+a\\s+dudas"),
   es("promise", "con\\s+(?:toda|total|absoluta)\\s+seguridad"),
   es("promise", "(?:al\\s+)?(?:100\\s?%|100\\s+por\\s+(?:cien|ciento)|cien\\s+por\\s+cien)", {
     unlessAfter: "^\\s+de\\s",
@@ -143,7 +146,7 @@ export const RULES: readonly RuleSpec[] = [
   es("date", `(?:${WEEKDAYS_ES})\\s+(?:que\\s+viene|proximo)`, { date: { kind: "weekday" } }),
   es(
     "date",
-    "(?:la|el)\\s+(?:semana|mes)\\s+que\\s+viene|(?:la|el)\\s+(?:proxima\\s+semana|proximo\\s+mes)|esta\\s+semana|(?:antes\\s+del?|a)\\s+fin(?:al)?\\s+de\\s+(?:semana|mes)",
+    "(?:la|el)\\s+(?:semana|mes)\\s+que\\s+viene|(?:la|el)\\s+(?:proxima\\s+semana|proximo\\s+mes)|esta\\s+semana|este\\s+fin\\s+de\\s+semana|(?:antes\\s+del?|a)\\s+fin(?:al)?\\s+de\\s+(?:semana|mes)",
     { date: { kind: "always" } },
   ),
   es("date", `(?:en|dentro\\s+de)\\s+(?:${COUNT_ES})\\s+(?:horas?|dias?|minutos?|semanas?)`, {
@@ -161,9 +164,13 @@ export const RULES: readonly RuleSpec[] = [
     unlessAfter:
       "^\\s+(?:\\p{L}+\\s+)?(?:garantizar|asegurar|prometer|descartar|confirmar|dar\\s+(?:una\\s+)?fecha)",
   }),
-  es("negative", "no\\s+se\\s+(?:puede|podra|podria)|no\\s+hay\\s+nada\\s+que\\s+hacer", {
-    unlessAfter: "^\\s+(?:garantizar|asegurar|descartar)",
-  }),
+  es(
+    "negative",
+    "no\\s+se\\s+(?:puede|podra|podria)|no\\s+es\\s+posible|no\\s+hay\\s+(?:nada\\s+que\\s+hacer|(?:forma|manera)\\s+de)",
+    {
+      unlessAfter: "^\\s+(?:garantizar|asegurar|descartar|saber|confirmar|dar\\s+(?:una\\s+)?fecha)",
+    },
+  ),
   es(
     "negative",
     "no\\s+es\\s+(?:culpa|cosa|problema)\\s+nuestr[oa]|no\\s+es\\s+nuestro\\s+problema|no\\s+es\\s+nuestra\\s+culpa",
@@ -192,7 +199,11 @@ export const RULES: readonly RuleSpec[] = [
   en("promise", "(?:i|we)\\s+promise", { negatable: true }),
   en("promise", "definitely|absolutely", { negatable: true }),
   en("promise", "certainly", { negatable: true, unlessAfter: "^\\s*," }),
-  en("promise", "for\\s+sure|(?:i'm|i\\s+am|we're|we\\s+are)\\s+sure", { negatable: true }),
+  en(
+    "promise",
+    "for\\s+sure|(?:i'm|i\\s+am|we're|we\\s+are)\\s+(?:sure|certain|positive)|count\\s+on\\s+it",
+    { negatable: true },
+  ),
   en("promise", "(?:a\\s+)?(?:100\\s?%|100\\s+percent|hundred\\s+percent)", {
     negatable: true,
     unlessAfter: "^\\s+of\\s",
@@ -215,9 +226,13 @@ export const RULES: readonly RuleSpec[] = [
     unlessBefore: "(?:last|every|on)\\s{1,3}$",
     date: { kind: "weekday" },
   }),
-  en("date", "(?:next|this)\\s+(?:week|month)|(?:by\\s+)?end\\s+of\\s+(?:the\\s+)?(?:week|month)", {
-    date: { kind: "always" },
-  }),
+  en(
+    "date",
+    "(?:next|this)\\s+(?:week|weekend|month)|over\\s+the\\s+weekend|(?:by\\s+)?end\\s+of\\s+(?:the\\s+)?(?:week|month)",
+    {
+      date: { kind: "always" },
+    },
+  ),
   en("date", `(?:in|within)\\s+(?:${COUNT_EN})\\s+(?:hours?|days?|minutes?|weeks?)|within\\s+the\\s+hour`, {
     date: { kind: "always" },
   }),
@@ -247,6 +262,9 @@ export const RULES: readonly RuleSpec[] = [
     "negative",
     "(?:can't|cannot)\\s+be\\s+(?:done|helped|fixed|recovered)|nothing\\s+(?:we|i)\\s+can\\s+do|no\\s+way\\s+(?:we|i)\\s+can",
   ),
+  en("negative", "(?:it's|it\\s+is|that's|that\\s+is)\\s+not\\s+possible|(?:it|that)\\s+isn't\\s+possible", {
+    unlessAfter: "^\\s+to\\s+(?:say|know|confirm|guarantee|be\\s+sure|give\\s+(?:you\\s+)?a\\s+date)",
+  }),
   en("negative", "(?:not|isn't|wasn't)\\s+(?:our|my)\\s+(?:fault|problem)", { suggestion: SUGGEST.en.blame }),
   en("negative", "your\\s+(?:fault|responsibility)", { negatable: true, suggestion: SUGGEST.en.blame }),
   en(

@@ -40,6 +40,10 @@ describe("tone coach (issue 17)", () => {
     expect(rules("It's your fault.", "en")).toEqual(["negative:your fault"]);
     expect(rules("I'm not sure it's the disk.", "en")).toEqual([]);
     expect(rules("I'm sure it's the disk.", "en")).toEqual(["promise:I'm sure"]);
+    expect(rules("No te prometo nada todavía.", "es")).toEqual([]);
+    expect(rules("No es posible saber la causa todavía.", "es")).toEqual([]);
+    expect(rules("I'm not certain yet.", "en")).toEqual([]);
+    expect(rules("It's not possible to say yet whether it's the disk.", "en")).toEqual([]);
   });
 
   it("skips the client's words: quotation marks and > lines", () => {
@@ -85,6 +89,12 @@ describe("tone coach (issue 17)", () => {
       ["Seguros de que funciona.", "promise:Seguros de que"],
       ["Lo tienes el próximo lunes.", "date:el próximo lunes"],
       ["Al cien por cien.", "promise:Al cien por cien"],
+      ["Prometo tenerlo listo.", "promise:Prometo"],
+      ["Cuenta con ello.", "promise:Cuenta con ello"],
+      ["Sin lugar a dudas es el disco.", "promise:Sin lugar a dudas"],
+      ["Este fin de semana migramos el servidor.", "date:Este fin de semana"],
+      ["No es posible recuperar el buzón.", "negative:No es posible"],
+      ["No hay forma de conectar esa impresora.", "negative:No hay forma de"],
     ] as const)
       expect(rules(text, "es"), text).toEqual([want]);
     for (const [text, want] of [
@@ -94,6 +104,10 @@ describe("tone coach (issue 17)", () => {
       ["It's 100 percent fixed.", "promise:100 percent"],
       ["Done in a couple of hours.", "date:in a couple of hours"],
       ["Back by 14:00.", "date:by 14:00"],
+      ["I'm certain it's fixed.", "promise:I'm certain"],
+      ["You can count on it.", "promise:count on it"],
+      ["We'll migrate it over the weekend.", "date:over the weekend"],
+      ["It's not possible to restore that mailbox.", "negative:It's not possible"],
     ] as const)
       expect(rules(text, "en"), text).toEqual([want]);
   });
