@@ -57,9 +57,9 @@ function fold(text: string): string {
   let out = "";
   for (const unit of text.split("")) {
     const plain = unit.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-    out += plain.length === 1 ? plain : unit === "\u2019" ? "'" : unit;
+    out += plain.length === 1 ? plain : unit;
   }
-  return out.replace(/[\u2019\u2018]/g, "'");
+  return out.replace(/[\u2018\u2019]/g, "'");
 }
 
 const QUOTE_PAIRS: Record<string, string> = { "«": "»", "“": "”", '"': '"', "„": "“" };

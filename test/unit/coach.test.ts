@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { coachText, MAX_COACH_TEXT } from "../../functions/core/coach";
 import { RULES } from "../../functions/core/coach-rules";
@@ -165,6 +166,46 @@ describe("tone coach (issue 17)", () => {
       expect(performance.now() - started, text.slice(0, 20)).toBeLessThan(1_000);
     }
     expect(coachText(`${"x ".repeat(MAX_COACH_TEXT)}sin falta`, "es")).toEqual([]);
+  });
+
+  it("never throws, and every flag points at its own words in the (NFC) text", () => {
+    const words = fc.constantFrom(
+      "mañana",
+      "sin falta",
+      "«",
+      "»",
+      '"',
+      "> ",
+      "\n",
+      "no",
+      "imposible",
+      "el lunes",
+      "a las 5",
+      "24/11",
+      "100 %",
+      "seguro",
+      "que",
+      "we can't",
+      "guaranteed",
+      "tomorrow",
+      "n\u0303",
+      "e\u0301",
+      "’",
+      " ",
+      ",",
+    );
+    const text = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 200 }),
+      fc.array(words, { maxLength: 40 }).map((w) => w.join(" ")),
+    );
+    fc.assert(
+      fc.property(text, fc.constantFrom("es" as const, "en" as const), (input, locale) => {
+        const source = input.normalize("NFC");
+        for (const flag of coachText(input, locale, { eta: "2026-12-03 17:00", today: "2026-12-01" }))
+          expect(source.slice(flag.index, flag.index + flag.phrase.length)).toBe(flag.phrase);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it("keeps every rule as data with no nested quantifier", () => {
