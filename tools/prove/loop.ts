@@ -221,7 +221,7 @@ async function bounceStorm(endpoints: { dynamo: string; ses: string }) {
         },
       },
     });
-  const flagged = Boolean(await w.deps.throttle.isFlagged(address));
+  const flagged = Boolean(await w.deps.throttle.isFlagged(address, w.deps.clock.now()));
   await w.drain();
   const before = (await storedMail(endpoints.ses)).filter((m) =>
     m.destination.to.some((t) => t.includes(address)),
