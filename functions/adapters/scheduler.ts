@@ -1,8 +1,8 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { TimerScheduler, TimerTicket } from "../app/outbox";
 import type { TimerName } from "../core";
-import { calendarFor } from "../core/calendar";
-import { pad2, zonedParts } from "../core/zoned";
+import { type CalendarSpec, currentHolidayProvider } from "../core/calendar-spec";
+import { pad2, type ZonedParts, zonedParts } from "../core/zoned";
 import { type ClientSource, lazyClient } from "./ses";
 
 export interface SchedulerTarget {
@@ -105,20 +105,53 @@ export function flexibleWindow(
   now: number,
 ): { start: number; minutes: number } | undefined {
   const due = Date.parse(at);
-  let day: { isBusinessDay: boolean; opensAt: number; closesAt: number };
-  try {
-    const calendar = calendarFor(ticket.client.calendar);
-    day = calendar.day(calendar.localDate(due));
-  } catch {
-    return undefined; // spreading is a nicety: a calendar it cannot read never fails a timer
-  }
-  if (!day.isBusinessDay || due < day.opensAt || due > day.closesAt) return undefined;
+  const day = businessHoursOn(ticket.client.calendar, due);
+  if (!day || due < day.opensAt || due > day.closesAt) return undefined;
   let end = day.closesAt;
   for (const [other, instant] of Object.entries(ticket.timers))
     if (other !== name && instant && Date.parse(instant) >= due) end = Math.min(end, Date.parse(instant));
   const start = Math.max(day.opensAt, now, Math.min(due, end - TIMER_WINDOW_MINUTES[name] * 60_000));
   const minutes = Math.min(TIMER_WINDOW_MINUTES[name], Math.floor((end - start) / 60_000));
   return start <= due && minutes >= 1 ? { start, minutes } : undefined;
+}
+
+/**
+ * Opening and closing instants of the local day of `instant` in a calendar; undefined on a day off,
+ * or when the calendar names a country whose holidays nobody loaded (deployed calendars carry them
+ * as dates). What core/calendar computes, with Intl instead of luxon, which the outbox does not load.
+ */
+export function businessHoursOn(
+  spec: CalendarSpec,
+  instant: number,
+): { opensAt: number; closesAt: number } | undefined {
+  const day = zonedParts(instant, spec.timeZone);
+  if (!day) return undefined;
+  const date = `${day.year}-${pad2(day.month)}-${pad2(day.day)}`;
+  const weekday = new Date(Date.UTC(day.year, day.month - 1, day.day)).getUTCDay() || 7;
+  const { country, region, dates = [] } = spec.holidays ?? {};
+  const provider = currentHolidayProvider();
+  if (country && !provider) return undefined;
+  if (!(spec.workdays ?? [1, 2, 3, 4, 5]).includes(weekday) || dates.includes(date)) return undefined;
+  if (country && provider?.publicHolidays(country, region, day.year).includes(date)) return undefined;
+  const hours = spec.hours ?? { start: "09:00", end: "18:00" };
+  return {
+    opensAt: wallClock(day, hours.start, spec.timeZone),
+    closesAt: wallClock(day, hours.end, spec.timeZone),
+  };
+}
+
+/** The instant of a local time ("09:00") on a local day in a zone: corrected by the zone's offset there. */
+function wallClock(day: ZonedParts, time: string, timeZone: string): number {
+  const [hour = 0, minute = 0] = time.split(":").map(Number);
+  const wanted = Date.UTC(day.year, day.month - 1, day.day, hour, minute);
+  let instant = wanted;
+  // Twice: the offset at the first guess may differ from the offset at the answer (a DST change).
+  for (let i = 0; i < 2; i++) {
+    const seen = zonedParts(instant, timeZone);
+    if (!seen) break;
+    instant += wanted - Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second);
+  }
+  return instant;
 }
 
 /** "2026-11-24T17:00:00" in the given zone: the form Scheduler's at() takes. */

@@ -9,12 +9,15 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  businessHoursOn,
   EventBridgeTimerScheduler,
   flexibleWindow,
   localDateTime,
   scheduleName,
 } from "../../functions/adapters/scheduler";
 import type { TimerName } from "../../functions/core";
+import { type CalendarSpec, calendarFor } from "../../functions/core/calendar";
+import "../../functions/core/holidays";
 
 const schedulerMock = mockClient(SchedulerClient);
 const target = {
@@ -196,5 +199,39 @@ describe("flexible time windows that stay inside business hours", () => {
         expect(window.minutes).toBeGreaterThanOrEqual(1);
         expect(window.minutes).toBeLessThanOrEqual(name === "eod" ? 5 : 15);
       }
+  });
+});
+
+describe("the business hours the adapter reads without luxon", () => {
+  it("match core/calendar's day after day, across DST changes, weekends and holidays", () => {
+    const specs: CalendarSpec[] = [
+      { timeZone: "Europe/Madrid", holidays: { country: "ES", region: "MD", dates: ["2026-12-24"] } },
+      { timeZone: "America/New_York", workdays: [1, 2, 3, 4, 5, 6], hours: { start: "07:30", end: "19:15" } },
+      {
+        timeZone: "America/Mexico_City",
+        hours: { start: "00:00", end: "23:59" },
+        holidays: { country: "MX", dates: [] },
+      },
+      { timeZone: "Australia/Lord_Howe", workdays: [7], hours: { start: "01:00", end: "03:00" } },
+    ];
+    let businessDays = 0;
+    for (const spec of specs) {
+      const calendar = calendarFor(spec);
+      for (let day = 0; day < 366; day++) {
+        const noon = Date.parse("2026-01-01T12:00:00Z") + day * 86_400_000;
+        const expected = calendar.day(calendar.localDate(noon));
+        const seen = businessHoursOn(spec, noon);
+        if (!expected.isBusinessDay) {
+          expect(seen, `${spec.timeZone} ${expected.date}`).toBeUndefined();
+          continue;
+        }
+        businessDays += 1;
+        expect(seen, `${spec.timeZone} ${expected.date}`).toEqual({
+          opensAt: expected.opensAt,
+          closesAt: expected.closesAt,
+        });
+      }
+    }
+    expect(businessDays).toBeGreaterThan(600);
   });
 });
