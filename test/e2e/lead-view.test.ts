@@ -1,13 +1,18 @@
 /// <reference lib="dom" />
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handleApiRequest } from "../../functions/app/api";
+import { leadPage, leadPageHeaders } from "../../functions/app/pages/lead";
 import { freePort } from "../../infra/local/ports";
 import { type Runtime, startRuntime } from "../../infra/local/runtime";
+import { memoryWorld } from "../support/memory-world";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 /** The system's Chromium (Debian's `chromium`; `npm test` installs it when it can, see tools/ensure-chromium.sh). */
@@ -146,4 +151,152 @@ describe("the support lead's page, in a real browser", () => {
     };
     expect(quarantine.quarantine.find((e) => e.from === "boletin@lista.example")?.status).toBe("discarded");
   }, 120_000);
+});
+
+/**
+ * The page as the stack serves it on AWS, where it signs in first. Cognito is not reachable here: a
+ * stand-in plays its two documented endpoints (GET /oauth2/authorize, POST /oauth2/token) and checks
+ * what the page sends them (PKCE S256, no client secret, the page as redirect_uri); the API stand-in
+ * answers /lead/... only with the access token it issued, as the JWT authorizer would.
+ */
+describe("the support lead's page on AWS: sign-in with the user pool (authorization code and PKCE)", () => {
+  const CLIENT_ID = "3nkoep4151b7umeggnottc30u9";
+  const ACCESS = `access-${randomUUID()}`;
+  const servers: Server[] = [];
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    for (const server of servers) server.close();
+  });
+  const listen = async (handler: (request: IncomingMessage, body: string) => Promise<Reply>) => {
+    const port = await freePort();
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", async () => {
+        const reply = await handler(request, body);
+        response.writeHead(reply.status, reply.headers ?? {});
+        response.end(reply.body ?? "");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    servers.push(server);
+    return `http://127.0.0.1:${port}`;
+  };
+  type Reply = { status: number; headers?: Record<string, string>; body?: string };
+  const base64url = (bytes: Buffer) => bytes.toString("base64url");
+
+  /** The two stand-ins; `refuse` makes the token endpoint turn the code down. */
+  async function standIns(options: { refuse?: boolean } = {}) {
+    const asked: {
+      authorize?: URLSearchParams;
+      authorizeCount: number;
+      token?: URLSearchParams;
+      tokenAuthorization?: string | undefined;
+    } = { authorizeCount: 0 };
+    const code = randomUUID();
+    const cognito = await listen(async (request, body): Promise<Reply> => {
+      const url = new URL(request.url ?? "/", "http://127.0.0.1");
+      if (url.pathname === "/oauth2/authorize") {
+        asked.authorize = url.searchParams;
+        asked.authorizeCount += 1;
+        const back = new URL(url.searchParams.get("redirect_uri") ?? "");
+        back.searchParams.set("code", code);
+        back.searchParams.set("state", url.searchParams.get("state") ?? "");
+        return { status: 302, headers: { location: back.toString() } };
+      }
+      if (url.pathname === "/oauth2/token" && request.method === "POST") {
+        asked.token = new URLSearchParams(body);
+        asked.tokenAuthorization = request.headers.authorization;
+        const challenge = base64url(
+          createHash("sha256")
+            .update(asked.token.get("code_verifier") ?? "")
+            .digest(),
+        );
+        const good =
+          !options.refuse &&
+          asked.token.get("grant_type") === "authorization_code" &&
+          asked.token.get("code") === code &&
+          asked.token.get("client_id") === CLIENT_ID &&
+          challenge === asked.authorize?.get("code_challenge");
+        const idToken = ["{}", JSON.stringify({ email: "jefa@aviso.test", token_use: "id" }), "sig"]
+          .map((part) => base64url(Buffer.from(part)))
+          .join(".");
+        return {
+          status: good ? 200 : 400,
+          // Cognito's token endpoint answers browsers' cross-origin posts.
+          headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
+          body: JSON.stringify(
+            good
+              ? { access_token: ACCESS, id_token: idToken, expires_in: 3600, token_type: "Bearer" }
+              : { error: "invalid_grant" },
+          ),
+        };
+      }
+      return { status: 404 };
+    });
+    const signIn = { url: cognito, clientId: CLIENT_ID };
+    const world = memoryWorld();
+    const bearers: string[] = [];
+    const api = await listen(async (request, body) => {
+      const url = new URL(request.url ?? "/", "http://127.0.0.1");
+      if (url.pathname.startsWith("/lead/")) {
+        bearers.push(request.headers.authorization ?? "");
+        if (request.headers.authorization !== `Bearer ${ACCESS}`) return { status: 401, body: "{}" };
+      }
+      const reply = await handleApiRequest(
+        { ...world.deps, leadSignIn: signIn },
+        {
+          method: request.method ?? "GET",
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          body,
+        },
+      );
+      return { status: reply.status, headers: reply.headers ?? {}, body: reply.body };
+    });
+    return { asked, api, cognito, bearers, signIn };
+  }
+
+  it("sends the lead to the user pool, exchanges the code with its verifier, and reads /lead/... with the token", async () => {
+    const { asked, api, cognito, bearers, signIn } = await standIns();
+    expect(leadPageHeaders(signIn)["content-security-policy"]).toContain(`connect-src 'self' ${cognito}`);
+    expect(leadPage(signIn)).toContain(CLIENT_ID);
+
+    const page = await browser.newPage();
+    await page.goto(`${api}/lead`);
+    await page.waitForSelector("body[data-loaded=true]");
+    expect(asked.authorize?.get("response_type")).toBe("code");
+    expect(asked.authorize?.get("client_id")).toBe(CLIENT_ID);
+    expect(asked.authorize?.get("redirect_uri")).toBe(`${api}/lead`);
+    expect(asked.authorize?.get("code_challenge_method")).toBe("S256");
+    expect(asked.authorize?.get("scope")).toBe("openid email");
+    expect(asked.token?.get("redirect_uri")).toBe(`${api}/lead`);
+    expect(asked.token?.has("client_secret")).toBe(false);
+    expect(asked.tokenAuthorization).toBeUndefined();
+    // The code is gone from the address once used; every read carried the token.
+    expect(page.url()).toBe(`${api}/lead`);
+    expect(bearers.length).toBeGreaterThanOrEqual(4);
+    expect(bearers.every((bearer) => bearer === `Bearer ${ACCESS}`)).toBe(true);
+    expect(await page.locator("#who").textContent()).toBe("· signed in as jefa@aviso.test");
+    expect(await page.locator("#signout").getAttribute("href")).toContain(
+      `${cognito}/logout?client_id=${CLIENT_ID}`,
+    );
+  }, 60_000);
+
+  it("says so when the user pool refuses the code, instead of sending the lead round in circles", async () => {
+    const { asked, api, bearers } = await standIns({ refuse: true });
+    const page = await browser.newPage();
+    await page.goto(`${api}/lead`);
+    await page.waitForFunction(() => document.getElementById("who")?.textContent?.includes("refused"));
+    expect(await page.locator("#who").textContent()).toBe("· the user pool refused the sign-in (400) ");
+    expect(await page.locator("#signout").textContent()).toBe("Sign in again");
+    expect(asked.authorizeCount).toBe(1);
+    expect(bearers).toEqual([]);
+  }, 60_000);
 });

@@ -117,28 +117,39 @@ const SCRIPT = `
     return new Promise(() => {});
   }
 
+  /** A sign-in that went wrong is shown, not retried in a loop of redirects. */
+  function stopped(why) {
+    document.getElementById("who").textContent = "· " + why + " ";
+    const again = document.getElementById("signout");
+    again.textContent = "Sign in again"; again.href = "#"; again.hidden = false;
+    again.onclick = (event) => { event.preventDefault(); signInAgain(); };
+    return new Promise(() => {});
+  }
+
   /** The access token: kept for this tab, else from the code the user pool sent back, else sign in. */
   async function token() {
     if (!signIn) return undefined;
     const query = new URLSearchParams(location.search);
     const code = query.get("code");
+    if (query.get("error")) {
+      history.replaceState(null, "", here);
+      return stopped("sign-in failed: " + query.get("error"));
+    }
     if (code) {
       const verifier = store.getItem("aviso.verifier"), state = store.getItem("aviso.state");
       store.removeItem("aviso.verifier"); store.removeItem("aviso.state");
       history.replaceState(null, "", here);
-      if (verifier && state && query.get("state") === state) {
-        const response = await fetch(signIn.url + "/oauth2/token", {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ grant_type: "authorization_code", client_id: signIn.clientId, code, redirect_uri: here, code_verifier: verifier }),
-        });
-        if (response.ok) {
-          const tokens = await response.json();
-          store.setItem("aviso.token", tokens.access_token);
-          store.setItem("aviso.id", tokens.id_token);
-          store.setItem("aviso.expires", String(Date.now() + (tokens.expires_in - 60) * 1000));
-        }
-      }
+      if (!verifier || query.get("state") !== state) return stopped("the sign-in answer does not match this tab's request");
+      const response = await fetch(signIn.url + "/oauth2/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "authorization_code", client_id: signIn.clientId, code, redirect_uri: here, code_verifier: verifier }),
+      });
+      if (!response.ok) return stopped("the user pool refused the sign-in (" + response.status + ")");
+      const tokens = await response.json();
+      store.setItem("aviso.token", tokens.access_token);
+      store.setItem("aviso.id", tokens.id_token);
+      store.setItem("aviso.expires", String(Date.now() + (tokens.expires_in - 60) * 1000));
     }
     const kept = store.getItem("aviso.token");
     if (kept && Number(store.getItem("aviso.expires")) > Date.now()) return kept;
