@@ -127,7 +127,7 @@ export const RULES: readonly RuleSpec[] = [
   es("promise", "si\\s+o\\s+si"),
   es(
     "promise",
-    "nunca\\s+(?:mas\\s+)?(?:se\\s+)?volvera\\s+a|no\\s+(?:se\\s+)?volvera\\s+a\\s+(?:fallar|pasar|ocurrir|romperse|caerse)",
+    "nunca\\s+(?:mas\\s+)?(?:se\\s+)?(?:volvera|vuelve)\\s+a|no\\s+(?:se\\s+)?(?:volvera|vuelve|va\\s+a\\s+volver)\\s+a\\s+(?:fallar|pasar|ocurrir|romperse|caerse)",
   ),
   // ── Spanish: dates and times ──
   es("date", "pasado\\s+manana", { date: { kind: "relative", days: 2 } }),
@@ -153,6 +153,9 @@ export const RULES: readonly RuleSpec[] = [
     date: { kind: "always" },
   }),
   es("date", `(?:a|antes\\s+de|sobre|hacia|hasta|para)\\s+las?\\s+${HOUR}`, { date: { kind: "clock" } }),
+  es("date", "(?:a|antes\\s+del?|sobre|hacia|hasta|para)\\s+(?:el\\s+)?(?:mediodia|medianoche)", {
+    date: { kind: "always" },
+  }),
   es("date", `${DAY}\\/(?:0?[1-9]|1[0-2])(?:\\/(?:\\d{4}|\\d{2}))?`, { date: { kind: "day-month" } }),
   es("date", `${DAY}\\s+de\\s+(?:${MONTHS_ES})(?:\\s+de\\s+\\d{4})?`, { date: { kind: "numeric" } }),
   es("date", `el\\s+(?:dia\\s+${DAY}|${DAY}(?=\\s*[,.;:!?]|\\s*$|\\s+por\\s+la|\\s+a\\s+las|\\s+antes))`, {
@@ -178,10 +181,14 @@ export const RULES: readonly RuleSpec[] = [
       suggestion: SUGGEST.es.blame,
     },
   ),
-  es("negative", "culpa\\s+tuya|tu\\s+culpa|la\\s+culpa\\s+es|es\\s+tu\\s+responsabilidad", {
-    negatable: true,
-    suggestion: SUGGEST.es.blame,
-  }),
+  es(
+    "negative",
+    "culpa\\s+tuya|tu\\s+culpa|la\\s+culpa\\s+es|es\\s+tu\\s+responsabilidad|(?:es|fue)\\s+culpa\\s+(?:del|de\\s+la|de\\s+los|de\\s+las)",
+    {
+      negatable: true,
+      suggestion: SUGGEST.es.blame,
+    },
+  ),
   es("negative", "deber(?:ias|iais|ia|ian)\\s+haber|tendr(?:ias|iais|ia|ian)\\s+que\\s+haber", {
     suggestion: SUGGEST.es.blame,
   }),
@@ -195,7 +202,10 @@ export const RULES: readonly RuleSpec[] = [
 
   // ── English: absolute promises ──
   en("promise", "without\\s+fail"),
-  en("promise", "guaranteed|(?:i|we)\\s+(?:can\\s+)?guarantee", { negatable: true }),
+  en("promise", "guaranteed|guarantee", {
+    negatable: true,
+    unlessBefore: "(?:the|a|an|under|no|its|our|your|their|this|that|with|without|of|money-back)\\s{1,3}$",
+  }),
   en("promise", "(?:i|we)\\s+promise", { negatable: true }),
   en("promise", "definitely|absolutely", { negatable: true }),
   en("promise", "certainly", { negatable: true, unlessAfter: "^\\s*," }),
@@ -218,7 +228,7 @@ export const RULES: readonly RuleSpec[] = [
     "tonight|this\\s+(?:morning|afternoon|evening)|(?:by\\s+)?end\\s+of\\s+(?:the\\s+)?(?:day|business)|eod|later\\s+today",
     { date: { kind: "relative", days: 0 } },
   ),
-  en("date", `(?:on|by|until|till|before|next|this|coming)\\s+(?:${WEEKDAYS_EN})`, {
+  en("date", `(?:on|by|until|till|before|next|this|coming|first\\s+thing|early|late)\\s+(?:${WEEKDAYS_EN})`, {
     unlessAfter: "^\\s*(?:to|through|-)\\s",
     date: { kind: "weekday" },
   }),
@@ -236,6 +246,7 @@ export const RULES: readonly RuleSpec[] = [
   en("date", `(?:in|within)\\s+(?:${COUNT_EN})\\s+(?:hours?|days?|minutes?|weeks?)|within\\s+the\\s+hour`, {
     date: { kind: "always" },
   }),
+  en("date", "(?:at|by|before|until|around)\\s+(?:noon|midday|midnight)", { date: { kind: "always" } }),
   en("date", `(?:at|by|before|until)\\s+${HOUR}(?:\\s?[ap]\\.?m\\.?)?(?!\\s*(?:%|gb|mb|kb|percent))`, {
     date: { kind: "clock" },
   }),
@@ -266,7 +277,10 @@ export const RULES: readonly RuleSpec[] = [
     unlessAfter: "^\\s+to\\s+(?:say|know|confirm|guarantee|be\\s+sure|give\\s+(?:you\\s+)?a\\s+date)",
   }),
   en("negative", "(?:not|isn't|wasn't)\\s+(?:our|my)\\s+(?:fault|problem)", { suggestion: SUGGEST.en.blame }),
-  en("negative", "your\\s+(?:fault|responsibility)", { negatable: true, suggestion: SUGGEST.en.blame }),
+  en("negative", "your\\s+(?:fault|responsibility)|(?:\\p{L}+'s|their|his|her)\\s+fault", {
+    negatable: true,
+    suggestion: SUGGEST.en.blame,
+  }),
   en(
     "negative",
     "you\\s+(?:should\\s+have|should've|shouldn't\\s+have|were\\s+supposed\\s+to)|if\\s+you\\s+had\\s+(?:read|followed|told|called|listened|saved|checked)",
@@ -280,6 +294,12 @@ export const RULES: readonly RuleSpec[] = [
     },
   ),
 ];
+
+/** A date in a clause that opens with one of these is a condition ("si el lunes sigue fallando"), not a promise. */
+export const CONDITIONALS: Record<CoachLocale, string> = {
+  es: "si|en\\s+caso\\s+de\\s+que",
+  en: "if|in\\s+case|unless",
+};
 
 export const NEGATORS: Record<CoachLocale, string> = {
   es: "no|nunca|nada|nadie|ni|tampoco|jamas",

@@ -1,4 +1,5 @@
 import {
+  CONDITIONALS,
   type CoachLocale,
   type CoachRule,
   type DateKind,
@@ -46,6 +47,11 @@ const compiled: Compiled[] = RULES.map((spec) => ({
   before: spec.unlessBefore ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${spec.unlessBefore})`, "u") : undefined,
   after: spec.unlessAfter ? new RegExp(spec.unlessAfter, "u") : undefined,
 }));
+
+const conditional: Record<CoachLocale, RegExp> = {
+  es: new RegExp(`(?<![\\p{L}\\p{N}])(?:${CONDITIONALS.es})(?![\\p{L}\\p{N}])`, "u"),
+  en: new RegExp(`(?<![\\p{L}\\p{N}])(?:${CONDITIONALS.en})(?![\\p{L}\\p{N}])`, "u"),
+};
 
 const negators: Record<CoachLocale, Set<string>> = {
   es: new Set(NEGATORS.es.split("|")),
@@ -215,6 +221,8 @@ export function coachText(text: string, locale: CoachLocale, options: CoachOptio
       const end = start + m[0].length;
       const windowBefore = folded.slice(Math.max(0, start - WINDOW), start);
       if (before?.test(windowBefore.split(/[.;:!?¿¡\n]/u).at(-1) ?? "")) continue;
+      const clause = windowBefore.split(/[.,;:!?¿¡()\n]/u).at(-1) ?? "";
+      if (spec.rule === "date" && conditional[locale].test(clause)) continue;
       if (after?.test(folded.slice(end, end + WINDOW))) continue;
       if (spec.negatable && negated(locale, windowBefore)) continue;
       if (spec.date && isEta(spec.date, m[0], eta, options.today)) continue;

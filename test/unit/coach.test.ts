@@ -80,6 +80,13 @@ describe("tone coach (issue 17)", () => {
     expect(rules("Mañana lo tienes.", "es", { eta: "2026-12-02 10:00" })).toEqual(["date:Mañana"]);
   });
 
+  it("reads a date in an if-clause as a condition, not a promise", () => {
+    expect(rules("Si el lunes sigue fallando, escríbenos.", "es")).toEqual([]);
+    expect(rules("Si te parece, lo cambiamos el lunes.", "es")).toEqual(["date:el lunes"]);
+    expect(rules("If it still fails on Monday, write to us.", "en")).toEqual([]);
+    expect(rules("If you agree, we'll swap it on Monday.", "en")).toEqual(["date:on Monday"]);
+  });
+
   it("knows inflections and variants", () => {
     for (const [text, want] of [
       ["Te lo garantizamos.", "promise:Te lo garantizamos"],
@@ -96,6 +103,9 @@ describe("tone coach (issue 17)", () => {
       ["Este fin de semana migramos el servidor.", "date:Este fin de semana"],
       ["No es posible recuperar el buzón.", "negative:No es posible"],
       ["No hay forma de conectar esa impresora.", "negative:No hay forma de"],
+      ["Esto no vuelve a pasar.", "promise:no vuelve a pasar"],
+      ["Es culpa del proveedor.", "negative:Es culpa del"],
+      ["Antes del mediodía está listo.", "date:Antes del mediodía"],
     ] as const)
       expect(rules(text, "es"), text).toEqual([want]);
     for (const [text, want] of [
@@ -109,6 +119,10 @@ describe("tone coach (issue 17)", () => {
       ["You can count on it.", "promise:count on it"],
       ["We'll migrate it over the weekend.", "date:over the weekend"],
       ["It's not possible to restore that mailbox.", "negative:It's not possible"],
+      ["I personally guarantee it.", "promise:guarantee"],
+      ["It's the vendor's fault.", "negative:vendor's fault"],
+      ["Ready before noon.", "date:before noon"],
+      ["We'll swap it first thing Thursday.", "date:first thing Thursday"],
     ] as const)
       expect(rules(text, "en"), text).toEqual([want]);
   });

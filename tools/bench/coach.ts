@@ -7,6 +7,8 @@ export interface LabelledText {
   lang: CoachLocale;
   /** Written after the rules and scored once before it joined the set. */
   holdout?: boolean;
+  /** A later batch, scored once, then used to extend the rules (its first score is in the set's "about"). */
+  late?: number;
   text: string;
   eta?: string;
   today?: string;
