@@ -163,10 +163,14 @@ export const RULES: readonly RuleSpec[] = [
   }),
   // ── Spanish: negative or blaming framing ──
   es("negative", "imposibles?", { negatable: true }),
-  es("negative", "no\\s+(?:te\\s+|os\\s+|le\\s+|les\\s+)?(?:puedo|podemos|podremos|podre|podria|podriamos)", {
-    unlessAfter:
-      "^\\s+(?:\\p{L}+\\s+)?(?:garantizar|asegurar|prometer|descartar|confirmar|dar\\s+(?:una\\s+)?fecha)",
-  }),
+  es(
+    "negative",
+    "no\\s+(?:(?:te|os|le|les|lo|la|los|las|me|nos|se)\\s+){0,2}(?:puedo|podemos|podremos|podre|podria|podriamos)",
+    {
+      unlessAfter:
+        "^\\s+(?:\\p{L}+\\s+)?(?:garantizar|asegurar|prometer|descartar|confirmar|dar\\s+(?:una\\s+)?fecha)",
+    },
+  ),
   es(
     "negative",
     "no\\s+se\\s+(?:puede|podra|podria)|no\\s+es\\s+posible|no\\s+hay\\s+(?:nada\\s+que\\s+hacer|(?:forma|manera)\\s+de)",
@@ -189,9 +193,13 @@ export const RULES: readonly RuleSpec[] = [
       suggestion: SUGGEST.es.blame,
     },
   ),
-  es("negative", "deber(?:ias|iais|ia|ian)\\s+haber|tendr(?:ias|iais|ia|ian)\\s+que\\s+haber", {
-    suggestion: SUGGEST.es.blame,
-  }),
+  es(
+    "negative",
+    "deber(?:ias|iais|ia|ian)\\s+haber(?:lo|la|los|las|le|les|nos|me|te)?|tendr(?:ias|iais|ia|ian)\\s+que\\s+haber(?:lo|la|los|las|le|les|nos|me|te)?",
+    {
+      suggestion: SUGGEST.es.blame,
+    },
+  ),
   es(
     "negative",
     "como\\s+ya\\s+te\\s+(?:dije|dijimos|explique|explicamos)|ya\\s+te\\s+lo\\s+(?:dije|dijimos|habia\\s+dicho)",
@@ -207,6 +215,10 @@ export const RULES: readonly RuleSpec[] = [
     unlessBefore: "(?:the|a|an|under|no|its|our|your|their|this|that|with|without|of|money-back)\\s{1,3}$",
   }),
   en("promise", "(?:i|we)\\s+promise", { negatable: true }),
+  en("promise", "promise", {
+    unlessBefore: "(?:a|the|no|my|our|your|this|that|any|to|i|we|can't|cannot)\\s{1,3}$",
+    unlessAfter: "^\\s*[\\p{L}\\p{N}]",
+  }),
   en("promise", "definitely|absolutely", { negatable: true }),
   en("promise", "certainly", { negatable: true, unlessAfter: "^\\s*," }),
   en(
@@ -246,6 +258,13 @@ export const RULES: readonly RuleSpec[] = [
   en("date", `(?:in|within)\\s+(?:${COUNT_EN})\\s+(?:hours?|days?|minutes?|weeks?)|within\\s+the\\s+hour`, {
     date: { kind: "always" },
   }),
+  en(
+    "date",
+    "(?:around|about|approximately)\\s+(?:[01]?\\d|2[0-3])(?::[0-5]\\d(?:\\s?[ap]\\.?m\\.?)?|\\s?[ap]\\.?m\\.?)",
+    {
+      date: { kind: "clock" },
+    },
+  ),
   en("date", "(?:at|by|before|until|around)\\s+(?:noon|midday|midnight)", { date: { kind: "always" } }),
   en("date", `(?:at|by|before|until)\\s+${HOUR}(?:\\s?[ap]\\.?m\\.?)?(?!\\s*(?:%|gb|mb|kb|percent))`, {
     date: { kind: "clock" },

@@ -44,6 +44,10 @@ describe("tone coach (issue 17)", () => {
     expect(rules("No te prometo nada todavía.", "es")).toEqual([]);
     expect(rules("No es posible saber la causa todavía.", "es")).toEqual([]);
     expect(rules("I'm not certain yet.", "en")).toEqual([]);
+    expect(rules("No te lo puedo garantizar.", "es")).toEqual([]);
+    expect(rules("Working before 6, promise.", "en")).toEqual(["date:before 6", "promise:promise"]);
+    expect(rules("I can't promise.", "en")).toEqual([]);
+    expect(rules("It takes about 5 minutes.", "en")).toEqual([]);
     expect(rules("It's not possible to say yet whether it's the disk.", "en")).toEqual([]);
   });
 
@@ -106,6 +110,8 @@ describe("tone coach (issue 17)", () => {
       ["Esto no vuelve a pasar.", "promise:no vuelve a pasar"],
       ["Es culpa del proveedor.", "negative:Es culpa del"],
       ["Antes del mediodía está listo.", "date:Antes del mediodía"],
+      ["Eso no lo podemos tocar.", "negative:no lo podemos"],
+      ["Deberías habernos avisado.", "negative:Deberías habernos"],
     ] as const)
       expect(rules(text, "es"), text).toEqual([want]);
     for (const [text, want] of [
@@ -123,6 +129,7 @@ describe("tone coach (issue 17)", () => {
       ["It's the vendor's fault.", "negative:vendor's fault"],
       ["Ready before noon.", "date:before noon"],
       ["We'll swap it first thing Thursday.", "date:first thing Thursday"],
+      ["Ready around 11:30.", "date:around 11:30"],
     ] as const)
       expect(rules(text, "en"), text).toEqual([want]);
   });
