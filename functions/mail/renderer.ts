@@ -1,7 +1,7 @@
 import Handlebars from "handlebars/runtime";
-import type { ClientTemplate, Locale, MessageData, StaffTemplate } from "../core";
+import type { ClientTemplate, Locale, MessageData, StaffTemplate, WeeklyReport } from "../core";
 import { pad2, zonedParts } from "../core/zoned";
-import { REPLY_ABOVE_MARKER } from "./quotes";
+import { REPLY_MARKERS } from "./reply-marker";
 import { PART_SEPARATOR } from "./template-parts";
 
 export interface RenderedMail {
@@ -74,7 +74,7 @@ function renderWith(
   data: MessageData,
   options: RenderOptions,
 ): RenderedMail {
-  const context = new RenderContext(data, options.feedbackUrl);
+  const context = new RenderContext(data, locale, options.feedbackUrl);
   for (const field of render.dates) {
     const value = data[field];
     if (value) context[field] = formatInstant(value, locale, options.timeZone);
@@ -122,11 +122,12 @@ class RenderContext {
   idea: string | undefined;
   reason: string | undefined;
   clientAddress: string | undefined;
-  report: MessageData["report"];
+  report: LocalizedReport | undefined;
   feedbackUrl: string | undefined;
-  replyMarker = REPLY_ABOVE_MARKER;
+  replyMarker: string;
 
-  constructor(data: MessageData, feedbackUrl: string | undefined) {
+  constructor(data: MessageData, locale: Locale, feedbackUrl: string | undefined) {
+    this.replyMarker = REPLY_MARKERS[locale];
     this.ticketId = data.ticketId;
     this.subject = data.subject;
     this.clientName = data.clientName;
@@ -148,11 +149,33 @@ class RenderContext {
     this.rating = data.rating;
     this.comment = data.comment;
     this.idea = data.idea;
-    this.report = data.report;
+    this.report = data.report && localizedReport(data.report, locale);
     this.reason = data.reason;
     this.clientAddress = data.clientAddress;
     this.feedbackUrl = feedbackUrl;
   }
+}
+
+type Decimals = "averageDiagnosisHours" | "averageResolutionHours" | "averageRating" | "longestSilences";
+type LocalizedReport = Omit<WeeklyReport, Decimals> & {
+  averageDiagnosisHours?: number | string;
+  averageResolutionHours?: number | string;
+  averageRating?: number | string;
+  longestSilences: (Omit<WeeklyReport["longestSilences"][number], "hours"> & { hours: number | string })[];
+};
+
+/** The report's figures with the reader's decimal mark: "11,5 h" in Spanish, "11.5 h" in English. */
+function localizedReport(report: WeeklyReport, locale: Locale): LocalizedReport {
+  if (locale === "en") return report;
+  const decimal = (n: number) => (Number.isInteger(n) ? n : String(n).replace(".", ","));
+  const optional = (n: number | undefined) => (n === undefined ? undefined : decimal(n));
+  return {
+    ...report,
+    averageDiagnosisHours: optional(report.averageDiagnosisHours),
+    averageResolutionHours: optional(report.averageResolutionHours),
+    averageRating: optional(report.averageRating),
+    longestSilences: report.longestSilences.map((silence) => ({ ...silence, hours: decimal(silence.hours) })),
+  };
 }
 
 const NAMES: Record<Locale, { days: string[]; months: string[] }> = {

@@ -3,8 +3,8 @@ import { renderReport } from "../../functions/app/report";
 import { CLIENT_TEMPLATES, LOCALES, type Locale, STAFF_TEMPLATES } from "../../functions/core";
 import { composeSendEmail } from "../../functions/mail/compose";
 import { inspectMail } from "../../functions/mail/inspect";
-import { REPLY_ABOVE_MARKER } from "../../functions/mail/quotes";
 import { renderMessage } from "../../functions/mail/render";
+import { REPLY_MARKERS } from "../../functions/mail/reply-marker";
 import { replyAddress } from "../../functions/mail/thread";
 import { buildTemplates } from "../../tools/build-templates";
 import { SAMPLE } from "../../tools/preview-templates";
@@ -24,7 +24,7 @@ describe("templates", () => {
     const es = renderReport("es", "staff-weekly-report", { ...SAMPLE, report }, options);
     const en = renderReport("en", "staff-weekly-report", { ...SAMPLE, report }, options);
     expect(es.subject).toBe(
-      "[aviso] Semana del 2026-11-16 al 2026-11-23: 37 abiertas, 31 resueltas, 1 en silencio",
+      "[aviso] Semana del 2026-11-16 al 2026-11-23 · abiertas: 37 · resueltas: 31 · en silencio: 1",
     );
     expect(en.subject).toBe("[aviso] Week of 2026-11-16 to 2026-11-23: 37 opened, 31 resolved, 1 waiting");
     for (const mail of [es, en]) {
@@ -34,8 +34,8 @@ describe("templates", () => {
       expect(mail.html).not.toContain("<script>alert(1)</script>");
       expect(mail.html).toContain("&lt;script&gt;");
     }
-    expect(es.text).toContain("11.5 h hábiles");
-    expect(en.text).toContain("11.5 business hours");
+    expect(es.text).toContain("11,5 h");
+    expect(en.text).toContain("11.5 h");
     const empty = renderReport(
       "en",
       "staff-weekly-report",
@@ -156,7 +156,7 @@ describe("templates", () => {
 
   it("put the reply marker first, so a top-posted reply is cut there", async () => {
     const mail = renderMessage("es", "diagnosis", SAMPLE, options);
-    expect(mail.text.split("\n")[0]).toBe(REPLY_ABOVE_MARKER);
+    expect(mail.text.split("\n")[0]).toBe(REPLY_MARKERS.es);
     const quoted = mail.text
       .split("\n")
       .map((line) => `> ${line}`)
