@@ -5,16 +5,26 @@ import { ConfigError } from "../functions/config";
 import { inspectMail } from "../functions/mail/inspect";
 import { replyIntent } from "../functions/mail/intent";
 import { localConfig } from "../infra/local/defaults";
+import { forgetCommand } from "./forget";
+import { redriveCommand } from "./redrive";
 
 const USAGE = `usage:
   npm run --silent aviso -- inspect <file.eml> [--technician ADDRESS]... [--support-address ADDRESS] [--strict-auth]
+  npm run --silent aviso -- forget <address> [--dry-run] [--data-dir DIR] [--dynamodb-port N]
+  npm run --silent aviso -- redrive <queue> [--dry-run] [--max N] [--stack NAME] [--region REGION]
+  npm run --silent aviso -- redrive --list [--stack NAME] [--region REGION]
 
 inspect prints one JSON object: {"kind", "reason", "ticketRef", "visibleText", "command", "language", ...}
   kind: new-request | reply | technician-command | technician-reply | auto-reply | bounce | bulk | unparseable
   intent (only for kind "reply"): confirm | still-broken | other, as the ticket would read the client's words
-  Locally, allow-listed technicians need no SPF/DKIM evidence; --strict-auth asks for it as on AWS.`;
+  Locally, allow-listed technicians need no SPF/DKIM evidence; --strict-auth asks for it as on AWS.
+forget erases a client from the local runtime (on AWS: DELETE /clients/{address}, IAM); redrive replays
+a deployed stack's queue of failed work after a fix (README, "Operating aviso").`;
 
 async function main(argv: string[]) {
+  // Subcommands with options of their own.
+  if (argv[0] === "forget") return forgetCommand(argv.slice(1));
+  if (argv[0] === "redrive") return redriveCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

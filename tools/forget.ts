@@ -4,7 +4,7 @@
  * in the runtime's mail folder. Prints one JSON object: what was removed (or, with --dry-run, what
  * would be).
  *
- *   npm run --silent aviso:forget -- ana@cliente.es [--dry-run] [--data-dir .aviso] [--dynamodb-port 8000]
+ *   npm run --silent aviso -- forget ana@cliente.es [--dry-run] [--data-dir .aviso] [--dynamodb-port 8000]
  *
  * With the runtime running it uses its DynamoDB Local; otherwise it opens the persisted table under
  * <data-dir>/dynamodb (npm start -- --persist), if there is one.
@@ -22,10 +22,10 @@ import { dynamoClient, LOCAL_TABLE, mailFolder } from "../infra/local/deps";
 import { startDynamoDbLocal } from "../infra/local/dynamodb-local";
 import { assertPortFree, freePort } from "../infra/local/ports";
 
-const USAGE = `usage: npm run --silent aviso:forget -- <address> [--dry-run] [--data-dir DIR] [--dynamodb-port N]`;
+const USAGE = `usage: npm run --silent aviso -- forget <address> [--dry-run] [--data-dir DIR] [--dynamodb-port N]`;
 const quiet = { info: () => {}, warn: () => {}, error: (m: string, d?: object) => console.error(m, d ?? "") };
 
-/** The command; tools/aviso.ts can hand `forget …` to it: `if (argv[0] === "forget") return forgetCommand(argv.slice(1));` */
+/** `npm run aviso -- forget …` (tools/aviso.ts hands it the arguments after `forget`). */
 export async function forgetCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,

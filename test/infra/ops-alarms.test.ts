@@ -10,7 +10,17 @@ beforeAll(async () => {
   synth = await synthAws();
 }, 180_000);
 
-const alarms = () => synth.ofType("AWS::CloudWatch::Alarm").map(([id, a]) => ({ id, ...a.Properties }));
+interface AlarmProperties {
+  id: string;
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: { Name: string; Value: unknown }[];
+  AlarmDescription?: string;
+  AlarmActions?: unknown[];
+  [key: string]: unknown;
+}
+const alarms = (): AlarmProperties[] =>
+  synth.ofType("AWS::CloudWatch::Alarm").map(([id, a]) => ({ id, ...a.Properties }));
 
 describe("the alarms", () => {
   it("InboundCapped: any mail the global inbound cap held in five minutes, as the inbound function writes it", () => {
@@ -30,7 +40,7 @@ describe("the alarms", () => {
   it("every function has an error alarm", () => {
     const watched = alarms()
       .filter((a) => a.Namespace === "AWS/Lambda" && a.MetricName === "Errors")
-      .map((a) => target((a.Dimensions as { Value: unknown }[])[0]?.Value));
+      .map((a) => target(a.Dimensions?.[0]?.Value));
     expect(
       synth
         .functions()
@@ -44,7 +54,7 @@ describe("the alarms", () => {
     expect(topics).toHaveLength(1);
     for (const alarm of alarms()) {
       expect(alarm.AlarmDescription, alarm.id).toMatch(/^aviso: /);
-      expect((alarm.AlarmActions as unknown[]).map(target), alarm.id).toEqual(topics);
+      expect((alarm.AlarmActions ?? []).map(target), alarm.id).toEqual(topics);
     }
     expect(
       alarms()
