@@ -137,10 +137,16 @@ export async function coachFigures(): Promise<Figure[]> {
       note: "same set",
     },
     {
-      name: "coach precision / recall, texts written after the rules",
-      value: round3(Math.min(late.rulePrecision, late.ruleRecall)),
+      name: "coach precision, held-out texts",
+      value: round3(late.rulePrecision),
       unit: "",
-      note: `${holdout.length} texts marked holdout: precision ${round3(late.rulePrecision)}, recall ${round3(late.ruleRecall)} (the lower shown)`,
+      note: `${holdout.length} texts marked holdout, written after the rules and never used to change them`,
+    },
+    {
+      name: "coach recall, held-out texts",
+      value: round3(late.ruleRecall),
+      unit: "",
+      note: "same texts",
     },
     {
       name: "coach labelled phrases found",
