@@ -9,7 +9,7 @@ import {
   serialize,
   similarIncidents,
 } from "../../functions/core/similar";
-import { labelledIncidents, scoreSimilar } from "../../tools/bench/similar";
+import { heldOutRequests, labelledIncidents, scoreRequests, scoreSimilar } from "../../tools/bench/similar";
 
 const incident = (code: string, locale: "es" | "en", subject: string, text: string, cause = "", fix = "") =>
   ({ code, locale, subject, text, cause, fix }) satisfies ResolvedIncident;
@@ -141,5 +141,7 @@ describe("similar past incidents (issue 17)", () => {
     expect(new Set(incidents.map((i) => i.code)).size).toBe(incidents.length);
     expect(new Set(incidents.map((i) => i.subject.toLowerCase())).size).toBe(incidents.length);
     expect(scoreSimilar(incidents).recallAtK).toBeGreaterThanOrEqual(0.85);
+    expect(heldOutRequests().length).toBeGreaterThanOrEqual(64);
+    expect(scoreRequests(incidents)).toBeGreaterThanOrEqual(0.85);
   });
 });
