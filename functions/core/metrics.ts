@@ -23,6 +23,8 @@ export const METRIC_NAMES = [
   "Rating",
   /** Inbound mail held by the global inbound cap (app/inbound-cap.ts); the stack alarms on it. */
   "InboundCapped",
+  /** Outbox effects given up after failing too long (app/outbox.ts); the stack alarms on it. */
+  "EffectsGivenUp",
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
