@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Duration, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer, HttpUserPoolAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
@@ -127,6 +127,14 @@ export class Api extends Construct {
       // A scope admits access tokens only (ID tokens carry none), as API Gateway recommends.
       [cognito.OAuthScope.OPENID.scopeName],
     );
+    new CfnOutput(this, "LeadPageUrl", {
+      description: "The support lead's page (sign in with the user pool's invitation)",
+      value: `${this.httpApi.apiEndpoint}${LEAD_PAGE}`,
+    });
+    new CfnOutput(this, "LeadUserPoolId", {
+      description: "Cognito user pool of the lead's page: aws cognito-idp admin-create-user invites more",
+      value: this.signIn.userPool.userPoolId,
+    });
     this.ticketEvents.addEnvironment("LEAD_SIGN_IN_URL", this.signIn.url);
     this.ticketEvents.addEnvironment("LEAD_CLIENT_ID", this.signIn.client.userPoolClientId);
 

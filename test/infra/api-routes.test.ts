@@ -135,6 +135,16 @@ describe("the lead's sign-in", () => {
     expect(user.UserAttributes).toContainEqual({ Name: "email", Value: "lead@example.com" });
   });
 
+  it("names the page and the user pool in the stack's outputs, for ops", () => {
+    const outputs = Object.entries(
+      (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs,
+    );
+    const page = outputs.find(([id]) => id.includes("LeadPageUrl"))?.[1].Value;
+    expect(JSON.stringify(page)).toMatch(/ApiEndpoint"\]\},"\/lead"\]\]\}$/);
+    const pool = outputs.find(([id]) => id.includes("LeadUserPoolId"))?.[1].Value;
+    expect(target(pool)).toBe(ofType("AWS::Cognito::UserPool")[0]?.[0]);
+  });
+
   it("tells the API function where the lead signs in", () => {
     const fn = Object.values(resources).find(
       (r) =>
