@@ -26,7 +26,10 @@ interface EventBridgeEvent {
   detail: unknown;
 }
 
-/** HTTP API (IAM-signed) and EventBridge bus: technician and ticket-system events, and reads. */
+/**
+ * HTTP API (IAM for scripts, the lead's JWT under /lead, public signed links) and EventBridge bus:
+ * technician and ticket-system events, reads, the lead's page.
+ */
 export function makeTicketEventsHandler(deps: () => Promise<ApiDeps & Partial<OutboxDeps>>) {
   return async (event: HttpApiEvent | EventBridgeEvent | { aviso: "weekly-report" }) => {
     const d = await deps();
