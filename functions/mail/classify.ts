@@ -218,3 +218,79 @@ function bulkVerdict(mail: InboundMail, visibleText: string, bodyRules: boolean)
   }
   return undefined;
 }
+
+/**
+ * Whether the From header names exactly one sender in one reading. The parser takes the first
+ * address of "a@x, b@y" and one of the two in "a@x <b@y>"; SES's DMARC check, a mail program and a
+ * person may take another. So several From headers, several mailboxes or a group, two angle
+ * addresses, an address outside the angle brackets that differs from the one inside, or an address
+ * with two "@" make the sender unknown. Quoted display names and comments are names, not addresses.
+ */
+export function senderProblem(mail: InboundMail): string | undefined {
+  // Header values are unfolded; repeated headers are joined with newlines (parse.ts).
+  const values = mail.headers.get("from")?.split("\n") ?? [];
+  if (values.length > 1) return `${values.length} From headers`;
+  return values[0] ? mailboxListProblem(values[0]) : undefined;
+}
+
+interface Mailbox {
+  bare: string;
+  /** Bare text after the first angle address. */
+  afterAngle: string;
+  angles: string[];
+}
+
+function mailboxListProblem(value: string): string | undefined {
+  const mailboxes: Mailbox[] = [{ bare: "", afterAngle: "", angles: [] }];
+  let quoted = false;
+  let comment = 0;
+  let angle: string | undefined;
+  let group = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] as string;
+    const current = mailboxes.at(-1) as Mailbox;
+    if (quoted || comment > 0) {
+      if (ch === "\\") i++;
+      else if (quoted && ch === '"') quoted = false;
+      else if (!quoted && ch === "(") comment++;
+      else if (!quoted && ch === ")") comment--;
+      continue;
+    }
+    if (angle !== undefined) {
+      if (ch === ">") {
+        current.angles.push(angle.trim());
+        angle = undefined;
+      } else angle += ch;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === "(") comment = 1;
+    else if (ch === "<") angle = "";
+    else if (ch === ",") mailboxes.push({ bare: "", afterAngle: "", angles: [] });
+    else if (ch === ":") group = true;
+    else if (ch !== ";") {
+      current.bare += ch;
+      if (current.angles.length > 0) current.afterAngle += ch;
+    }
+  }
+  if (angle !== undefined) (mailboxes.at(-1) as Mailbox).angles.push(angle.trim());
+  if (group) return "the From header names a group of addresses";
+  const named = mailboxes.filter((m) => m.bare.trim() !== "" || m.angles.length > 0);
+  if (named.length > 1) return `${named.length} addresses in the From header`;
+  const [mailbox] = named;
+  if (!mailbox) return undefined;
+  if (mailbox.angles.length > 1) return "two addresses in angle brackets in the From header";
+  const bare = mailbox.bare.split(/\s+/).filter((word) => word.includes("@"));
+  const inAngle = mailbox.angles[0];
+  if (inAngle !== undefined) {
+    if ((inAngle.match(/@/g) ?? []).length > 1) return `the From address ${inAngle} has two "@"`;
+    // Before the brackets an address is a display name, as every reader takes it (Outlook writes
+    // "ana@x <ana@x.example>"); after them, some readers take it for the address.
+    const after = mailbox.afterAngle.split(/\s+/).find((word) => word.includes("@"));
+    if (after) return `the From header names ${inAngle} in angle brackets and ${after} after them`;
+    return undefined;
+  }
+  if (bare.length > 1) return `${bare.length} addresses in the From header`;
+  if (bare[0] && (bare[0].match(/@/g) ?? []).length > 1) return `the From address ${bare[0]} has two "@"`;
+  return undefined;
+}

@@ -1,8 +1,8 @@
-import { automatedVerdict } from "./classify";
+import { automatedVerdict, senderProblem } from "./classify";
 import { type CommandParse, type MailCommand, parseCommand } from "./commands";
 import { detectLanguage } from "./language";
 import { type InboundMail, parseMail } from "./parse";
-import { isForward, splitReply } from "./quotes";
+import { capBytes, isForward, MAX_STORED_TEXT_BYTES, splitReply } from "./quotes";
 import { readToken, subjectTag } from "./thread";
 
 export const MAIL_KINDS = [
@@ -96,7 +96,8 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
   const text = mail.text.replace(/^\uFEFF/, "");
   const { visible: own, quoted, quotedSubject, replyHeader } = splitReply(text);
   const forwarded = isForward(mail.subject, text) || (own === "" && text.trim() !== "");
-  const visible = forwarded ? text.trim() : own;
+  // What events store: capped by bytes, so no ticket event can outgrow a DynamoDB item.
+  const visible = forwarded ? capBytes(text.trim(), MAX_STORED_TEXT_BYTES) : own;
   const language = detectLanguage(visible || mail.subject) ?? null;
   const notes: string[] = [];
   const senderAuthenticated = fromDomainAuthenticated(mail, context.verdicts);
@@ -120,7 +121,8 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
   });
 
   // A sender read two ways is no sender: DMARC may have judged another address than ours.
-  if (mail.fromProblem) return result("unparseable", `ambiguous sender: ${mail.fromProblem}`);
+  const fromProblem = senderProblem(mail);
+  if (fromProblem) return result("unparseable", `ambiguous sender: ${fromProblem}`);
   const forged = dmarcForgery(mail, context.verdicts);
   if (forged) return result("forged", forged);
 
@@ -319,7 +321,7 @@ function otherAddressInFrom(mail: InboundMail, sender: string): string | undefin
 function fromDomainAuthenticated(mail: InboundMail, verdicts: MailContext["verdicts"]): boolean | null {
   if (!verdicts) return null;
   const sender = mail.from?.address.toLowerCase();
-  if (!sender || mail.fromProblem || otherAddressInFrom(mail, sender)) return false;
+  if (!sender || senderProblem(mail) || otherAddressInFrom(mail, sender)) return false;
   return sesAuthentication(mail, verdicts, sender.slice(sender.lastIndexOf("@") + 1)) !== undefined;
 }
 

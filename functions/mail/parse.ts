@@ -14,12 +14,6 @@ export interface InboundMail {
   inReplyTo?: string;
   references: string[];
   from?: Address;
-  /**
-   * Why the From header cannot be read as one sender (several addresses, several From headers, or
-   * a value mail programs read differently): such a mail's sender is not known, so nothing it claims
-   * is trusted and it is quarantined.
-   */
-  fromProblem?: string;
   to: Address[];
   cc: Address[];
   replyTo?: Address;
@@ -31,8 +25,11 @@ export interface InboundMail {
   text: string;
   html?: string;
   contentType: string;
+  /** Attachment sizes are of what inspection read (see inspectionView), not of the whole part. */
   attachments: { filename?: string; contentType: string; size: number }[];
   rawSize: number;
+  /** Inspection read a bounded view of the mail, not all of it (see inspectionView). */
+  truncated?: boolean;
 }
 
 export type ParseResult = { ok: true; mail: InboundMail } | { ok: false; reason: string };
@@ -40,26 +37,281 @@ export type ParseResult = { ok: true; mail: InboundMail } | { ok: false; reason:
 const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 const MAX_HTML_TO_PARSE = 2_000_000;
 
-/** Parses raw MIME, tolerating broken headers and odd charsets; never throws. */
+/**
+ * Parses raw MIME, tolerating broken headers and odd charsets; never throws. It reads a bounded
+ * view of the mail (inspectionView), so its time is bounded whatever the mail holds.
+ */
 export async function parseMail(raw: Buffer | string): Promise<ParseResult> {
-  const buffer = typeof raw === "string" ? Buffer.from(raw, "utf8") : raw;
-  if (buffer.length === 0) return { ok: false, reason: "empty message" };
-  const head = buffer.subarray(0, 4096).toString("latin1");
+  const bounded = (truncated: boolean) => (truncated ? { truncated } : {});
+  const whole = typeof raw === "string" ? Buffer.from(raw, "utf8") : raw;
+  if (whole.length === 0) return { ok: false, reason: "empty message" };
+  const head = whole.subarray(0, 4096).toString("latin1");
   if (head.includes("\u0000")) return { ok: false, reason: "binary data, not a mail message (NUL bytes)" };
   const firstLine = head.replace(/^\s+/, "").split(/\r?\n/, 1)[0] ?? "";
-  if (!looksLikeMessage(head, firstLine)) return { ok: true, mail: bodyOnly(buffer) };
+  // What the parser never reads (the start of the raw text stands in for broken MIME's text).
+  const start = whole.subarray(0, INSPECTION_VIEW_LIMITS.partBytes);
+  if (!looksLikeMessage(head, firstLine))
+    return {
+      ok: true,
+      mail: { ...bodyOnly(start), rawSize: whole.length, ...bounded(whole.length > start.length) },
+    };
   try {
-    const { raw: unflowed, flowed } = withoutFlowedFormat(buffer);
+    const { view, truncated } = inspectionView(whole);
+    const { raw: unflowed, flowed } = withoutFlowedFormat(view);
     const parsed = await PostalMime.parse(unflowed, { attachmentEncoding: "arraybuffer" });
     if (flowed && parsed.text) parsed.text = decodeFlowed(parsed.text, flowed.delsp);
-    const mail = fromParsed(parsed, buffer.length);
+    const mail = { ...fromParsed(parsed, whole.length), ...bounded(truncated) };
     if (!parsed.text && mail.html && mail.html.length <= MAX_HTML_TO_PARSE)
       mail.text = await htmlToText(mail.html);
-    if (mail.text.trim() === "" && mail.attachments.length === 0) mail.text = await rawBodyText(buffer);
+    if (mail.text.trim() === "" && mail.attachments.length === 0) mail.text = await rawBodyText(start);
     return { ok: true, mail };
   } catch (error) {
     return { ok: false, reason: `cannot parse MIME: ${(error as Error).message}` };
   }
+}
+
+/**
+ * What inspection reads of a raw mail; the raw mail itself is stored whole before inspection.
+ * postal-mime spends ~10 µs on every line of a 7bit or 8bit part (each line becomes a piece of a
+ * Blob), so 256 KiB of blank lines (87,000 lines) cost it a second before the reply parser read a
+ * byte; base64 and quoted-printable lines cost it a few µs each. So the view:
+ * - hands over each 7bit/8bit/binary text part base64-encoded on one line, made of the bytes
+ *   postal-mime's pass-through decoder would have given (passThroughBytes): the same text;
+ * - keeps of each part at most 512 KiB (twice what the reply parser reads, MAX_INSPECTED_CHARS in
+ *   quotes.ts), and of a part read line by line (base64, quoted-printable, a preamble) 4,000 lines;
+ *   64 lines of any part that is not text (an attachment: inspection needs its type, not its bytes);
+ * - holds at most 1 MiB, 8,000 lines read one by one, 2,000 parts and 2,000 lines per header
+ *   block, and takes at most 200,000 steps (a line, or a body skipped in one search to its next
+ *   line that starts with "--"). Past a part's limit the view skips to the next boundary; past a
+ *   total, it ends there. `truncated` then says so; attachment sizes are of what was read.
+ * Every boundary line is kept, so postal-mime sees the structure it would have seen.
+ */
+export const INSPECTION_VIEW_LIMITS = {
+  partBytes: 512 * 1024,
+  partLines: 4_000,
+  otherPartLines: 64,
+  headerLines: 2_000,
+  bytes: 1024 * 1024,
+  lines: 8_000,
+  parts: 2_000,
+  scannedLines: 200_000,
+} as const;
+
+interface Line {
+  start: number;
+  end: number;
+}
+
+interface ViewPart {
+  headers: Line[] | null;
+  recode: boolean;
+  maxLines: number;
+  lines: number;
+  bytes: number;
+  body?: Line;
+}
+
+const viewPart = (): ViewPart => ({ headers: [], recode: false, maxLines: 0, lines: 0, bytes: 0 });
+
+export function inspectionView(buffer: Buffer): { view: Buffer; truncated: boolean } {
+  const limits = INSPECTION_VIEW_LIMITS;
+  const boundaries = new Set<string>();
+  const pieces: Buffer[] = [];
+  let run: Line | undefined;
+  const flush = () => {
+    if (run) pieces.push(buffer.subarray(run.start, run.end));
+    run = undefined;
+  };
+  const keep = (line: Line) => {
+    if (run && run.end === line.start) run.end = line.end;
+    else {
+      flush();
+      run = { ...line };
+    }
+  };
+  let rewritten = false;
+  const add = (piece: Buffer) => {
+    flush();
+    pieces.push(piece);
+    rewritten = true;
+  };
+  const closePart = (part: ViewPart) => {
+    if (part.headers) for (const line of part.headers) keep(line);
+    if (part.body) add(Buffer.from(`${passThroughBytes(buffer, part.body).toString("base64")}\r\n`));
+  };
+  let truncated = false;
+  let bytes = 0;
+  let lines = 0;
+  let parts = 1;
+  let scanned = 0;
+  let part = viewPart();
+  for (let start = 0; start < buffer.length; ) {
+    const newline = buffer.indexOf(10, start);
+    const line = { start, end: newline < 0 ? buffer.length : newline + 1 };
+    start = line.end;
+    if (
+      ++scanned > limits.scannedLines ||
+      bytes >= limits.bytes ||
+      lines >= limits.lines ||
+      parts > limits.parts
+    ) {
+      truncated = true;
+      break;
+    }
+    const boundary = boundaryOf(buffer, line, boundaries);
+    if (boundary) {
+      closePart(part);
+      keep(line);
+      lines++;
+      parts++;
+      if (boundary.last) boundaries.delete(boundary.name);
+      part = boundary.last ? { ...viewPart(), headers: null, maxLines: limits.partLines } : viewPart();
+      continue;
+    }
+    if (part.headers) {
+      if (!isBlank(buffer, line)) {
+        if (part.headers.length >= limits.headerLines) {
+          truncated = true;
+          break;
+        }
+        part.headers.push(line);
+        lines++;
+        bytes += line.end - line.start;
+        continue;
+      }
+      const read = readPartHeaders(buffer, part.headers);
+      if (read.boundary) boundaries.add(read.boundary);
+      const recode = read.textual && read.passThrough;
+      for (const header of part.headers)
+        if (!(recode && read.transferEncodingLines.has(header))) keep(header);
+      if (recode) add(Buffer.from("Content-Transfer-Encoding: base64\r\n"));
+      keep(line);
+      lines++;
+      // A message's body starts with the headers of the message it carries.
+      part = read.nested
+        ? viewPart()
+        : {
+            ...viewPart(),
+            headers: null,
+            recode,
+            maxLines: read.textual || read.multipart ? limits.partLines : limits.otherPartLines,
+          };
+      continue;
+    }
+    const room = limits.partBytes - part.bytes;
+    const skipping = room <= 0 || (!part.recode && part.lines >= part.maxLines);
+    if (skipping || part.recode) {
+      // Only where the body ends matters here: the next line that starts with "--".
+      const dash = buffer.indexOf("\n--", line.start);
+      start = dash < 0 ? buffer.length : dash + 1;
+      const size = Math.min(start - line.start, Math.max(room, 0));
+      if (skipping || size < start - line.start) truncated = true;
+      if (skipping) continue;
+      part.body = { start: part.body?.start ?? line.start, end: line.start + size };
+      part.bytes += size;
+      bytes += size;
+      continue;
+    }
+    const size = line.end - line.start;
+    if (size > room) {
+      // The start of a line longer than the room left, then the rest of the part is skipped.
+      add(Buffer.concat([buffer.subarray(line.start, line.start + room), Buffer.from("\r\n")]));
+      part.bytes = limits.partBytes;
+      bytes += room;
+      truncated = true;
+      continue;
+    }
+    part.bytes += size;
+    bytes += size;
+    part.lines++;
+    lines++;
+    keep(line);
+  }
+  closePart(part);
+  if (!truncated && !rewritten) return { view: buffer, truncated };
+  flush();
+  return { view: Buffer.concat(pieces), truncated };
+}
+
+/** A part's bytes as postal-mime's pass-through decoder gives them: each line's end (CRs too) as LF. */
+function passThroughBytes(buffer: Buffer, body: Line): Buffer {
+  const out = Buffer.allocUnsafe(body.end - body.start + 1);
+  let size = 0;
+  for (let i = body.start; i < body.end; i++) {
+    const byte = buffer[i] as number;
+    if (byte !== 0x0d) {
+      out[size++] = byte;
+      continue;
+    }
+    let next = i;
+    while (next < body.end && buffer[next] === 0x0d) next++;
+    if (next < body.end && buffer[next] !== 0x0a) while (i < next) out[size++] = buffer[i++] as number;
+    i = next - 1;
+  }
+  if (size > 0 && out[size - 1] !== 0x0a) out[size++] = 0x0a;
+  return out.subarray(0, size);
+}
+
+function isBlank(buffer: Buffer, line: Line): boolean {
+  for (let i = line.start; i < line.end; i++) if (buffer[i] !== 0x0d && buffer[i] !== 0x0a) return false;
+  return true;
+}
+
+/** "--" + an open boundary, "--" after it when it is the last, then spaces: as postal-mime reads it. */
+function boundaryOf(buffer: Buffer, line: Line, boundaries: Set<string>) {
+  if (boundaries.size === 0 || line.end - line.start > 512) return undefined;
+  if (buffer[line.start] !== 0x2d || buffer[line.start + 1] !== 0x2d) return undefined;
+  let end = line.end;
+  while (end > line.start + 2 && [0x0a, 0x0d, 0x20, 0x09].includes(buffer[end - 1] as number)) end--;
+  const name = buffer.subarray(line.start + 2, end).toString("latin1");
+  if (boundaries.has(name)) return { name, last: false };
+  if (name.endsWith("--") && boundaries.has(name.slice(0, -2)))
+    return { name: name.slice(0, -2), last: true };
+  return undefined;
+}
+
+/** The first Content-Type and Content-Transfer-Encoding of a header block, as postal-mime takes them. */
+function readPartHeaders(buffer: Buffer, lines: Line[]) {
+  const fields: { name: string; lines: Line[] }[] = [];
+  for (const line of lines) {
+    const first = buffer[line.start];
+    const last = fields.at(-1);
+    if (last && (first === 0x20 || first === 0x09)) last.lines.push(line);
+    else {
+      const colon = buffer.indexOf(0x3a, line.start);
+      const end = colon < 0 || colon >= line.end ? line.end : colon;
+      fields.push({
+        name: buffer.subarray(line.start, end).toString("latin1").trim().toLowerCase(),
+        lines: [line],
+      });
+    }
+  }
+  const value = (name: string) => {
+    const field = fields.find((f) => f.name === name);
+    if (!field) return "";
+    const text = field.lines.map((l) => buffer.subarray(l.start, l.end).toString("latin1")).join("");
+    return text.slice(text.indexOf(":") + 1).replace(/[\r\n]+/g, "");
+  };
+  const contentType = value("content-type");
+  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  const encoding = (
+    /[\w-]+/.exec(value("content-transfer-encoding").replace(/\([^)]*\)/g, ""))?.[0] ?? ""
+  ).toLowerCase();
+  const passThrough = !encoding.includes("base64") && !encoding.includes("quoted-printable");
+  const multipart = type.startsWith("multipart/");
+  const boundary = multipart
+    ? /(?:^|;)[ \t]*boundary[ \t]*=[ \t]*(?:"([^"]{1,200})"|([^;\s"]{1,200}))/i.exec(contentType)
+    : null;
+  return {
+    textual: type === "" || type.startsWith("text/"),
+    multipart,
+    passThrough,
+    nested: passThrough && (type === "message/rfc822" || type === "message/global"),
+    boundary: boundary ? (boundary[1] ?? boundary[2]) : undefined,
+    transferEncodingLines: new Set(
+      fields.filter((f) => f.name === "content-transfer-encoding").flatMap((f) => f.lines),
+    ),
+  };
 }
 
 /**
@@ -157,8 +409,10 @@ async function htmlToText(html: string): Promise<string> {
     "",
     `--${boundary}`,
     "Content-Type: text/html; charset=utf-8",
+    "Content-Transfer-Encoding: base64",
     "",
-    html,
+    // On one line: postal-mime reads the part line by line, and a line costs it ~10 µs.
+    Buffer.from(html, "utf8").toString("base64"),
     `--${boundary}--`,
     "",
   ].join("\r\n");
@@ -180,7 +434,6 @@ function fromParsed(parsed: Email, rawSize: number): InboundMail {
     (headers.get("content-type") ?? "text/plain").split(";")[0]?.trim().toLowerCase() ?? "text/plain";
   const references = (parsed.references ?? "").split(/\s+/);
   const from = addresses(parsed.from ? [parsed.from] : [])[0];
-  const fromProblem = senderProblem(parsed.headerLines);
   const replyTo = addresses(parsed.replyTo)[0];
   const date = parsed.date ? new Date(parsed.date) : undefined;
   const html = typeof parsed.html === "string" ? parsed.html : undefined;
@@ -191,7 +444,6 @@ function fromParsed(parsed: Email, rawSize: number): InboundMail {
     ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo.trim() } : {}),
     references: references.filter(Boolean),
     ...(from ? { from } : {}),
-    ...(fromProblem ? { fromProblem } : {}),
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     ...(replyTo ? { replyTo } : {}),
@@ -221,81 +473,4 @@ function addresses(entries: PostalAddress[] | undefined): Address[] {
   };
   visit(entries ?? []);
   return found;
-}
-
-/**
- * Whether the From header names exactly one sender in one reading. The parser takes the first
- * address of "a@x, b@y" and one of the two in "a@x <b@y>"; SES's DMARC check, a mail program and a
- * person may take another. So several From headers, several mailboxes or a group, two angle
- * addresses, an address outside the angle brackets that differs from the one inside, or an address
- * with two "@" make the sender unknown. Quoted display names and comments are names, not addresses.
- */
-export function senderProblem(headerLines: { key: string; line: string }[]): string | undefined {
-  const lines = headerLines.filter((l) => l.key.toLowerCase() === "from");
-  if (lines.length > 1) return `${lines.length} From headers`;
-  const line = lines[0]?.line;
-  if (!line) return undefined;
-  return mailboxListProblem(line.slice(line.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " "));
-}
-
-interface Mailbox {
-  bare: string;
-  /** Bare text after the first angle address. */
-  afterAngle: string;
-  angles: string[];
-}
-
-function mailboxListProblem(value: string): string | undefined {
-  const mailboxes: Mailbox[] = [{ bare: "", afterAngle: "", angles: [] }];
-  let quoted = false;
-  let comment = 0;
-  let angle: string | undefined;
-  let group = false;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i] as string;
-    const current = mailboxes.at(-1) as Mailbox;
-    if (quoted || comment > 0) {
-      if (ch === "\\") i++;
-      else if (quoted && ch === '"') quoted = false;
-      else if (!quoted && ch === "(") comment++;
-      else if (!quoted && ch === ")") comment--;
-      continue;
-    }
-    if (angle !== undefined) {
-      if (ch === ">") {
-        current.angles.push(angle.trim());
-        angle = undefined;
-      } else angle += ch;
-      continue;
-    }
-    if (ch === '"') quoted = true;
-    else if (ch === "(") comment = 1;
-    else if (ch === "<") angle = "";
-    else if (ch === ",") mailboxes.push({ bare: "", afterAngle: "", angles: [] });
-    else if (ch === ":") group = true;
-    else if (ch !== ";") {
-      current.bare += ch;
-      if (current.angles.length > 0) current.afterAngle += ch;
-    }
-  }
-  if (angle !== undefined) (mailboxes.at(-1) as Mailbox).angles.push(angle.trim());
-  if (group) return "the From header names a group of addresses";
-  const named = mailboxes.filter((m) => m.bare.trim() !== "" || m.angles.length > 0);
-  if (named.length > 1) return `${named.length} addresses in the From header`;
-  const [mailbox] = named;
-  if (!mailbox) return undefined;
-  if (mailbox.angles.length > 1) return "two addresses in angle brackets in the From header";
-  const bare = mailbox.bare.split(/\s+/).filter((word) => word.includes("@"));
-  const inAngle = mailbox.angles[0];
-  if (inAngle !== undefined) {
-    if ((inAngle.match(/@/g) ?? []).length > 1) return `the From address ${inAngle} has two "@"`;
-    // Before the brackets an address is a display name, as every reader takes it (Outlook writes
-    // "ana@x <ana@x.example>"); after them, some readers take it for the address.
-    const after = mailbox.afterAngle.split(/\s+/).find((word) => word.includes("@"));
-    if (after) return `the From header names ${inAngle} in angle brackets and ${after} after them`;
-    return undefined;
-  }
-  if (bare.length > 1) return `${bare.length} addresses in the From header`;
-  if (bare[0] && (bare[0].match(/@/g) ?? []).length > 1) return `the From address ${bare[0]} has two "@"`;
-  return undefined;
 }

@@ -36,9 +36,18 @@ export interface ReplySplit {
 
 /**
  * The reply parser reads at most this much of a mail's text (cut at a line end): a person's own
- * words come first, and a bound on the input is a bound on the time. Everything it runs is linear.
+ * words come first, and a bound on the input is a bound on the time. Everything it runs is linear,
+ * at a few µs a line, so the lines are bounded too: 256 KiB of three-character lines would be
+ * 87,000 of them.
  */
 export const MAX_INSPECTED_CHARS = 256 * 1024;
+export const MAX_INSPECTED_LINES = 3_000;
+
+/**
+ * Text kept of a mail (what events store) is capped by UTF-8 bytes: a DynamoDB item holds 400 KB,
+ * and a ticket event holds the text beside its other fields.
+ */
+export const MAX_STORED_TEXT_BYTES = 100_000;
 
 /**
  * Splits a reply into what the person wrote and the quoted history. Personal "-- " signatures
@@ -48,7 +57,7 @@ export const MAX_INSPECTED_CHARS = 256 * 1024;
  */
 export function splitReply(text: string): ReplySplit {
   const normalized = joinSplitAttributions(
-    capChars(text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"), MAX_INSPECTED_CHARS),
+    inspectedPart(text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n")),
   );
   const ownMarker = normalized.indexOf(REPLY_ABOVE_MARKER.slice(0, 20));
   const beforeMarker =
@@ -67,7 +76,7 @@ export function splitReply(text: string): ReplySplit {
   const lines = kept.join("\n").split("\n");
   while (lines.length > 0 && (lines.at(-1)?.trim() === "" || isDeviceFooter(lines.at(-1) ?? ""))) lines.pop();
   return {
-    visible: lines.join("\n").trim(),
+    visible: capBytes(lines.join("\n").trim(), MAX_STORED_TEXT_BYTES),
     quoted,
     replyHeader: structural.replyHeader ?? false,
     ...(structural.quotedSubject ? { quotedSubject: structural.quotedSubject } : {}),
@@ -101,11 +110,23 @@ export function capBytes(text: string, maxBytes: number): string {
   return text.slice(0, i);
 }
 
-/** The first `max` characters of `text`, cut at the last line end inside them when there is one. */
-function capChars(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const lineEnd = text.lastIndexOf("\n", max);
-  return text.slice(0, lineEnd > 0 ? lineEnd : max);
+/**
+ * What the reply parser reads of a text: its first MAX_INSPECTED_LINES lines and at most
+ * MAX_INSPECTED_CHARS characters, cut at the last line end inside them when there is one.
+ */
+export function inspectedPart(text: string): string {
+  let end = text.length;
+  let lineEnd = -1;
+  for (let line = 0; line < MAX_INSPECTED_LINES; line++) {
+    lineEnd = text.indexOf("\n", lineEnd + 1);
+    if (lineEnd < 0 || lineEnd > MAX_INSPECTED_CHARS) break;
+    if (line === MAX_INSPECTED_LINES - 1) end = lineEnd;
+  }
+  if (end > MAX_INSPECTED_CHARS) {
+    const last = text.lastIndexOf("\n", MAX_INSPECTED_CHARS);
+    end = last > 0 ? last : MAX_INSPECTED_CHARS;
+  }
+  return text.slice(0, end);
 }
 
 function trimTrailingNewlines(text: string): string {
@@ -231,7 +252,7 @@ const FORWARD_SUBJECT = /^\s*(fwd?|rv|reenv|wg|tr|i|enc)\s*:/i;
 export function isForward(subject: string, text: string): boolean {
   if (FORWARD_SUBJECT.test(subject)) return true;
   // Line by line: over the whole text, "^\s*" at every line start spans the lines below it.
-  for (const line of text.slice(0, MAX_INSPECTED_CHARS).split("\n"))
+  for (const line of inspectedPart(text).split("\n"))
     if (short(line) && FORWARD_MARKER.test(line)) return true;
   // Outlook forwards write the same header block as replies, right at the top.
   const firstLines = text.replace(/^\s+/, "").split("\n").slice(0, 6);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { inspectMail, type MailContext } from "../../functions/mail/inspect";
-import { capBytes, isForward, MAX_INSPECTED_CHARS, splitReply } from "../../functions/mail/quotes";
+import {
+  capBytes,
+  inspectedPart,
+  isForward,
+  MAX_INSPECTED_CHARS,
+  MAX_INSPECTED_LINES,
+  MAX_STORED_TEXT_BYTES,
+  splitReply,
+} from "../../functions/mail/quotes";
 
 const context: MailContext = {
   supportAddress: "soporte@aviso.example",
@@ -81,12 +89,27 @@ describe("bounded inspection: one mail never freezes the mailbox", () => {
     expect(split).toMatchObject({ visible: "Sigue sin imprimir.", quoted: true });
   });
 
-  it("reads at most MAX_INSPECTED_CHARS of a text, cut at a line end", () => {
-    const line = "una línea de registro\n";
-    const visible = splitReply(fill(line, 2 * MAX_INSPECTED_CHARS)).visible;
-    expect(visible.length).toBeLessThanOrEqual(MAX_INSPECTED_CHARS);
-    expect(visible.length).toBeGreaterThan(MAX_INSPECTED_CHARS - line.length * 2);
-    expect(visible.endsWith("una línea de registro")).toBe(true);
+  it("reads at most MAX_INSPECTED_CHARS characters of a text, cut at a line end", () => {
+    const line = `${"una línea de registro ".repeat(9)}\n`;
+    const read = inspectedPart(fill(line, 2 * MAX_INSPECTED_CHARS));
+    expect(read.length).toBeLessThanOrEqual(MAX_INSPECTED_CHARS);
+    expect(read.length).toBeGreaterThan(MAX_INSPECTED_CHARS - line.length);
+    expect(read.endsWith("una línea de registro ")).toBe(true);
+  });
+
+  it("reads at most MAX_INSPECTED_LINES lines of a text: short lines cost the reply parser per line", () => {
+    const read = inspectedPart("x\n".repeat(5 * MAX_INSPECTED_LINES));
+    expect(read.split("\n")).toHaveLength(MAX_INSPECTED_LINES);
+    expect(inspectedPart("a\nb\nc")).toBe("a\nb\nc");
+    const started = performance.now();
+    splitReply(`Sigue sin imprimir.\n${"El \n".repeat(60_000)}`);
+    expect(performance.now() - started).toBeLessThan(300);
+  });
+
+  it("gives at most MAX_STORED_TEXT_BYTES of what the person wrote", () => {
+    const visible = splitReply(fill(`${"€".repeat(60)}\n`, MAX_INSPECTED_CHARS)).visible;
+    expect(Buffer.byteLength(visible)).toBeLessThanOrEqual(MAX_STORED_TEXT_BYTES);
+    expect(Buffer.byteLength(visible)).toBeGreaterThan(MAX_STORED_TEXT_BYTES - 20);
   });
 });
 
