@@ -9,6 +9,7 @@ import {
   STAFF_TEMPLATES,
   type StaffTemplate,
 } from "../../functions/core";
+import { COMMANDS, parseCommand } from "../../functions/mail/commands";
 import { splitReply } from "../../functions/mail/quotes";
 import { renderMessage } from "../../functions/mail/render";
 import { indexOfReplyMarker, LEGACY_REPLY_MARKER, REPLY_MARKERS } from "../../functions/mail/reply-marker";
@@ -224,6 +225,22 @@ describe("one language per message (DESIGN §6)", () => {
         for (const line of offending(readable(render(locale, name)), FOREIGN[locale]))
           slips.push(`${locale}/${name}: ${line}`);
     expect(slips).toEqual([]);
+  });
+
+  it("lists in the technicians' footer only commands the parser reads, with a date syntax it reads", () => {
+    for (const locale of ["es", "en"] as const) {
+      const text = render(locale, "staff-reminder").text;
+      const whole = text.slice(text.lastIndexOf("aviso ·"));
+      const words = [...whole.matchAll(/#(\p{L}+)/gu)].map((m) => m[1] ?? "");
+      expect(words.length, `${locale}: ${whole}`).toBeGreaterThanOrEqual(9);
+      for (const word of words) expect(COMMANDS[word], `${locale}: #${word}`).toBeDefined();
+      const example = /#plan \[(\p{L}+): ([A-Z]{4})-MM-DD HH:mm\]/u.exec(whole);
+      expect(example, whole).not.toBeNull();
+      const line = `#plan [${example?.[1]}: 2026-11-24 17:00] text`;
+      expect(parseCommand(line, "Europe/Madrid")).toMatchObject({
+        command: { eta: "2026-11-24T17:00:00+01:00" },
+      });
+    }
   });
 
   it("declares the message's language in the HTML", () => {
