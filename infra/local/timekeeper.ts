@@ -5,6 +5,7 @@ import type { Logger } from "../../functions/app/apply";
 import type { OutboxItem } from "../../functions/app/ports";
 import type { TimerName } from "../../functions/core";
 import { type CronInput, DAILY_JOBS_HOUR, RECONCILE_MINUTE } from "../../functions/handlers/cron-input";
+import { type DailyDeps, makeDailyHandler } from "../../functions/handlers/daily";
 import type { StreamRecord } from "../../functions/handlers/outbox";
 import * as keys from "../../functions/store/keys";
 import type { LocalClock } from "./clock";
@@ -127,6 +128,19 @@ export function every(ms: number, gate: ClockGate, log: Logger, what: string, ta
       });
   }, ms);
   return async () => clearInterval(interval);
+}
+
+/**
+ * The crons part of the timekeeper for the runtime: the daily handler on the runtime's own deps, with
+ * the timer wheel saying which timers it holds (the reconciler's "missing" check).
+ */
+export function localCrons(deps: Omit<DailyDeps, "scheduler">, wheel: LocalTimerWheel, timeZone: string) {
+  const scheduler = {
+    set: (ticketId: string, name: TimerName, at: string) => wheel.set(ticketId, name, at),
+    cancel: (ticketId: string, name: TimerName) => wheel.cancel(ticketId, name),
+    armed: async () => new Set((await wheel.all()).map((t) => `${t.ticketId}-${t.name}`)),
+  };
+  return { timeZone, run: makeDailyHandler(async () => ({ ...deps, scheduler })) };
 }
 
 /**

@@ -36,7 +36,11 @@ export class Timers extends Construct {
       }),
       description: "EventBridge Scheduler invokes the aviso timers function",
     });
-    this.deadLetters = deadLetterQueue(this, "DeadLetters", "timers EventBridge Scheduler could not deliver");
+    this.deadLetters = deadLetterQueue(
+      this,
+      "DeadLetters",
+      "schedules (ticket timers, crons, weekly report) EventBridge Scheduler could not deliver",
+    );
     this.deadLetters.grantSendMessages(this.role);
 
     const functionName = `${stack.stackName}-timers`;
@@ -87,6 +91,7 @@ export class Timers extends Construct {
         roleArn: this.role.roleArn,
         input: JSON.stringify({ aviso: "weekly-report" }),
         retryPolicy: { maximumRetryAttempts: 3 },
+        deadLetterConfig: { arn: this.deadLetters.queueArn },
       },
     });
     this.grantInvokeByScheduler(

@@ -6,12 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { receiveMail } from "../../functions/app/inbound";
 import { type CronInput, DAILY_JOBS_HOUR, RECONCILE_MINUTE } from "../../functions/handlers/cron-input";
-import { makeDailyHandler } from "../../functions/handlers/daily";
 import { makeOutboxHandler } from "../../functions/handlers/outbox";
 import { makeTimersHandler } from "../../functions/handlers/timers";
 import { LocalClock } from "../../infra/local/clock";
 import { ClockGate } from "../../infra/local/clock-gate";
-import { dueCrons, timekeeper } from "../../infra/local/timekeeper";
+import { dueCrons, localCrons, timekeeper } from "../../infra/local/timekeeper";
 import { LocalTimerWheel } from "../../infra/local/timer-wheel";
 import { memoryWorld, recipients } from "../support/memory-world";
 
@@ -20,15 +19,9 @@ async function localWorld() {
   const clock = await LocalClock.open({ startAt: "2026-11-23T08:15:00Z" });
   clock.freeze();
   const wheel = new LocalTimerWheel();
-  const deps = {
-    ...w.deps,
-    clock,
-    scheduler: Object.assign(wheel, {
-      armed: async () => new Set((await wheel.all()).map((t) => `${t.ticketId}-${t.name}`)),
-    }),
-  };
+  const deps = { ...w.deps, clock, scheduler: wheel };
   const ran: CronInput["aviso"][] = [];
-  const daily = makeDailyHandler(async () => deps);
+  const crons = localCrons(deps, wheel, deps.config.technicianTimeZone);
   const time = timekeeper({
     clock,
     gate: new ClockGate(),
@@ -37,10 +30,10 @@ async function localWorld() {
     outbox: makeOutboxHandler(async () => deps),
     timers: makeTimersHandler(async () => deps),
     crons: {
-      timeZone: deps.config.technicianTimeZone,
+      ...crons,
       run: async (input) => {
         ran.push(input.aviso);
-        return daily(input);
+        return crons.run(input);
       },
     },
   });
