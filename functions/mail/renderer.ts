@@ -215,14 +215,18 @@ const NAMES: Record<Locale, { days: string[]; months: string[] }> = {
   },
 };
 
-/** "martes 24 de noviembre a las 17:00" / "Tuesday 24 November at 17:00", in the reader's zone. */
+/**
+ * "martes 24 de noviembre a las 17:00" / "Tuesday 24 November at 17:00", in the reader's zone: templates
+ * put the word before it ("el martes…", "on Tuesday…").
+ */
 export function formatInstant(instant: string, locale: Locale, timeZone: string): string {
   const p = zonedParts(instant, timeZone);
   if (!p) return instant;
   const names = NAMES[locale];
   const weekday = names.days[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()];
   const time = `${pad2(p.hour)}:${pad2(p.minute)}`;
+  // "a la 01:30" (la una), "a las 13:00" (las trece): the article agrees with the hour.
   return locale === "es"
-    ? `${weekday} ${p.day} de ${names.months[p.month - 1]} a las ${time}`
+    ? `${weekday} ${p.day} de ${names.months[p.month - 1]} ${p.hour === 1 ? "a la" : "a las"} ${time}`
     : `${weekday} ${p.day} ${names.months[p.month - 1]} at ${time}`;
 }

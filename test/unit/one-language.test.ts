@@ -267,6 +267,13 @@ describe("one language per message (DESIGN §6)", () => {
     );
   });
 
+  it("says 'a la 01:30' for one o'clock in Spanish, 'a las' for every other hour", () => {
+    const at = (eta: string) => render("es", "plan", { ...SAMPLES.es, eta }).text.replace(/\s+/g, " ");
+    expect(at("2026-11-24T01:30:00+01:00")).toContain("el martes 24 de noviembre a la 01:30");
+    expect(at("2026-11-24T13:00:00+01:00")).toContain("el martes 24 de noviembre a las 13:00");
+    expect(at("2026-11-24T00:15:00+01:00")).toContain("el martes 24 de noviembre a las 00:15");
+  });
+
   it("introduces every date with the right word: 'el martes…' in Spanish, never 'a las martes' or 'at Tuesday'", () => {
     const slips: string[] = [];
     for (const locale of ["es", "en"] as const)
