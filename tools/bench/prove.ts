@@ -100,7 +100,7 @@ export async function adversarialFigures(mails: number): Promise<Figure[]> {
   const kinds = Object.entries(r.quarantinedByKind)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(", ");
-  // Many short lines cost postal-mime (parse.ts) ~30 µs each, before quote stripping reads a byte.
+  // Many short lines cost postal-mime ~10 µs each; parse.ts hands it a bounded view (inspectionView).
   const blank = `From: a@fuzz.invalid\r\nTo: soporte@aviso.test\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nhola\r\n${" \r\n".repeat((256 * 1024) / 3)}`;
   const context = {
     supportAddress: "soporte@aviso.test",
@@ -139,7 +139,7 @@ export async function adversarialFigures(mails: number): Promise<Figure[]> {
       name: "adversarial: parse of 256 KiB of blank lines",
       value: blankMs,
       unit: "ms",
-      note: "87,000 lines: postal-mime's cost per line (parse.ts), not quote stripping's; not bounded yet",
+      note: "87,000 lines, 1.7 s before parse.ts read a bounded view of the mail (inspectionView); target < 1000 ms",
     },
   ];
 }
