@@ -225,12 +225,15 @@ function bulkVerdict(mail: InboundMail, visibleText: string, bodyRules: boolean)
  * person may take another. So several From headers, several mailboxes or a group, two angle
  * addresses, an address outside the angle brackets that differs from the one inside, or an address
  * with two "@" make the sender unknown. Quoted display names and comments are names, not addresses.
+ * So does a mailbox the parser read otherwise than its syntax says ("a@x <>", an unclosed "<").
  */
 export function senderProblem(mail: InboundMail): string | undefined {
   // Header values are unfolded; repeated headers are joined with newlines (parse.ts).
   const values = mail.headers.get("from")?.split("\n") ?? [];
   if (values.length > 1) return `${values.length} From headers`;
-  return values[0] ? mailboxListProblem(values[0]) : undefined;
+  const read = mail.from?.address;
+  if (read && (read.match(/@/g) ?? []).length > 1) return `the From address ${read} has two "@"`;
+  return values[0] ? mailboxListProblem(values[0], read) : undefined;
 }
 
 interface Mailbox {
@@ -240,7 +243,7 @@ interface Mailbox {
   angles: string[];
 }
 
-function mailboxListProblem(value: string): string | undefined {
+function mailboxListProblem(value: string, read: string | undefined): string | undefined {
   const mailboxes: Mailbox[] = [{ bare: "", afterAngle: "", angles: [] }];
   let quoted = false;
   let comment = 0;
@@ -273,7 +276,7 @@ function mailboxListProblem(value: string): string | undefined {
       if (current.angles.length > 0) current.afterAngle += ch;
     }
   }
-  if (angle !== undefined) (mailboxes.at(-1) as Mailbox).angles.push(angle.trim());
+  if (angle !== undefined) return "an angle bracket in the From header is never closed";
   if (group) return "the From header names a group of addresses";
   const named = mailboxes.filter((m) => m.bare.trim() !== "" || m.angles.length > 0);
   if (named.length > 1) return `${named.length} addresses in the From header`;
@@ -288,9 +291,14 @@ function mailboxListProblem(value: string): string | undefined {
     // "ana@x <ana@x.example>"); after them, some readers take it for the address.
     const after = mailbox.afterAngle.split(/\s+/).find((word) => word.includes("@"));
     if (after) return `the From header names ${inAngle} in angle brackets and ${after} after them`;
-    return undefined;
+    return readOtherwise(read, inAngle);
   }
   if (bare.length > 1) return `${bare.length} addresses in the From header`;
   if (bare[0] && (bare[0].match(/@/g) ?? []).length > 1) return `the From address ${bare[0]} has two "@"`;
-  return undefined;
+  return readOtherwise(read, bare[0]);
+}
+
+function readOtherwise(read: string | undefined, written: string | undefined): string | undefined {
+  if ((read ?? "") === (written ?? "").toLowerCase()) return undefined;
+  return `the From header is read as ${read || "no address"} but written as <${written ?? ""}>`;
 }
