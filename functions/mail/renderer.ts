@@ -91,6 +91,13 @@ function renderWith(
   };
 }
 
+/** The tone coach's notice (staff-coach): what it flagged, on which command, replacing a held text or not. */
+type CoachData = MessageData & {
+  coach?: { phrase: string; rule: string; why: string; suggestion: string }[];
+  command?: string;
+  replaced?: boolean;
+};
+
 /**
  * What templates see. A class filled field by field keeps one object shape for every render,
  * several times cheaper for the engine than spreading the data into a new object.
@@ -124,6 +131,9 @@ class RenderContext {
   clientAddress: string | undefined;
   report: LocalizedReport | undefined;
   feedbackUrl: string | undefined;
+  coach: CoachData["coach"];
+  command: string | undefined;
+  replaced: boolean | undefined;
   replyMarker: string;
 
   constructor(data: MessageData, locale: Locale, feedbackUrl: string | undefined) {
@@ -153,6 +163,10 @@ class RenderContext {
     this.reason = data.reason;
     this.clientAddress = data.clientAddress;
     this.feedbackUrl = feedbackUrl;
+    const coached = data as CoachData;
+    this.coach = coached.coach;
+    this.command = coached.command;
+    this.replaced = coached.replaced;
   }
 }
 

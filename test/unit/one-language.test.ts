@@ -70,6 +70,19 @@ const SAMPLES: Record<Locale, MessageData> = {
     clientAddress: "ana@cliente.example",
     dueAt: "2026-11-24T10:00:00+01:00",
     report: report(),
+    // The tone coach's notice (issue 17), typed loosely until its fields are in MessageData.
+    ...({
+      command: "#plan",
+      replaced: true,
+      coach: [
+        {
+          phrase: "sin falta",
+          rule: "promise",
+          why: "Promete menos y cumple más: nadie tiene esa certeza.",
+          suggestion: "Esperamos tenerlo listo mañana.",
+        },
+      ],
+    } as object),
   },
   en: {
     ticketId: "T-1042",
@@ -99,6 +112,18 @@ const SAMPLES: Record<Locale, MessageData> = {
     clientAddress: "jane@client.example",
     dueAt: "2026-11-24T10:00:00+01:00",
     report: report(),
+    ...({
+      command: "#plan",
+      replaced: true,
+      coach: [
+        {
+          phrase: "without fail",
+          rule: "promise",
+          why: "Promise less, deliver more: nobody has that certainty.",
+          suggestion: "We expect to have it ready tomorrow.",
+        },
+      ],
+    } as object),
   },
 };
 
