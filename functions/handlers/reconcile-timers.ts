@@ -1,7 +1,6 @@
 import { applyEvent, type CoreDeps } from "../app/apply";
 import type { TimerScheduler } from "../app/outbox";
-import type { ReportRepository } from "../app/ports";
-import { type TimerName, TimerNameSchema } from "../core";
+import { type Ticket, type TimerName, TimerNameSchema } from "../core";
 
 /** A timer scheduler that can also say which timers it holds (`<ticketId>-<name>`, see scheduleName). */
 export interface ArmedTimers extends TimerScheduler {
@@ -9,7 +8,11 @@ export interface ArmedTimers extends TimerScheduler {
 }
 
 export interface ReconcileDeps extends CoreDeps {
-  reports: Pick<ReportRepository, "ticketsWithLastSent">;
+  /**
+   * The tickets; with `closedSince`, a store that keeps an index of active tickets reads only those not
+   * closed (closed tickets hold no timer), one that does not reads every ticket.
+   */
+  reports: { ticketsWithLastSent(options?: { closedSince?: Date }): Promise<{ ticket: Ticket }[]> };
   scheduler: ArmedTimers;
 }
 
@@ -41,7 +44,7 @@ export async function reconcileTimers(deps: ReconcileDeps): Promise<ReconcileRes
   const now = deps.clock.now().getTime();
   const result: ReconcileResult = { checked: 0, fired: [], rearmed: [], failed: [] };
   let armed: Set<string> | undefined;
-  for (const { ticket } of await deps.reports.ticketsWithLastSent()) {
+  for (const { ticket } of await deps.reports.ticketsWithLastSent({ closedSince: new Date(now) })) {
     for (const [key, dueAt] of Object.entries(ticket.timers)) {
       const name = TimerNameSchema.safeParse(key);
       if (!name.success || !dueAt) continue;

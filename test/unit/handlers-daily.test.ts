@@ -85,6 +85,18 @@ describe("the timer reconciler", () => {
     expect(result.checked).toBe(Object.keys(await armedOf(w, "T-1001")).length + Object.keys(armed).length);
     expect((await reconcileTimers(w.deps)).rearmed).toEqual([]);
   });
+  it("reads only the tickets not closed where the store can (closed tickets hold no timer)", async () => {
+    const w = world();
+    const asked: unknown[] = [];
+    const reports = {
+      ticketsWithLastSent: async (options?: { closedSince?: Date }) => {
+        asked.push(options);
+        return [];
+      },
+    };
+    await reconcileTimers({ ...w.deps, reports });
+    expect(asked).toEqual([{ closedSince: w.deps.clock.now() }]);
+  });
 });
 
 describe("the daily cron", () => {
