@@ -167,6 +167,17 @@ describe("the lead's sign-in", () => {
   });
 });
 
+describe("a deployment without a support lead", () => {
+  it("has the sign-in and the routes, and invites nobody (ops invite through the user pool)", async () => {
+    const { bigAviso } = await import("./aws-synth");
+    const { supportLead: _lead, ...noLead } = bigAviso;
+    const synth = await synthAws(noLead, "AvisoNoLead");
+    expect(synth.ofType("AWS::Cognito::UserPool")).toHaveLength(1);
+    expect(synth.ofType("AWS::Cognito::UserPoolUser")).toHaveLength(0);
+    expect(synth.ofType("AWS::ApiGatewayV2::Route")).toHaveLength(Object.keys(routes()).length);
+  }, 240_000);
+});
+
 describe("what the API function may do with raw mail", () => {
   it("reads and deletes (every version) under inbound/ of the raw-mail bucket, lists its versions there, and nothing more", () => {
     const fn = Object.entries(resources).find(
