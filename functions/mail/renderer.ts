@@ -62,6 +62,8 @@ export interface RenderOptions {
   /** Time zone in which dates are shown to the reader. */
   timeZone: string;
   feedbackUrl?: string;
+  /** The client's signed status page (issue 16), linked from the footer of every client message. */
+  statusUrl?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ function renderWith(
   data: MessageData,
   options: RenderOptions,
 ): RenderedMail {
-  const context = new RenderContext(data, locale, options.feedbackUrl);
+  const context = new RenderContext(data, locale, options);
   for (const field of render.dates) {
     const value = data[field];
     if (value) context[field] = formatInstant(value, locale, options.timeZone);
@@ -131,12 +133,13 @@ class RenderContext {
   clientAddress: string | undefined;
   report: LocalizedReport | undefined;
   feedbackUrl: string | undefined;
+  statusUrl: string | undefined;
   coach: CoachData["coach"];
   command: string | undefined;
   replaced: boolean | undefined;
   replyMarker: string;
 
-  constructor(data: MessageData, locale: Locale, feedbackUrl: string | undefined) {
+  constructor(data: MessageData, locale: Locale, options: RenderOptions) {
     this.replyMarker = REPLY_MARKERS[locale];
     this.ticketId = data.ticketId;
     this.subject = data.subject;
@@ -162,7 +165,8 @@ class RenderContext {
     this.report = data.report && localizedReport(data.report, locale);
     this.reason = data.reason;
     this.clientAddress = data.clientAddress;
-    this.feedbackUrl = feedbackUrl;
+    this.feedbackUrl = options.feedbackUrl;
+    this.statusUrl = options.statusUrl;
     const coached = data as CoachData;
     this.coach = coached.coach;
     this.command = coached.command;

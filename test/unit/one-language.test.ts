@@ -184,7 +184,11 @@ const USTED_IN_CLIENT_MAIL = [...USTED_TO_READER, "su", "sus", "suyo", "suya", "
 
 type Name = ClientTemplate | `staff-${StaffTemplate}`;
 const NAMES: Name[] = [...CLIENT_TEMPLATES, ...STAFF_TEMPLATES.map((s) => `staff-${s}` as const)];
-const options = { timeZone: "Europe/Madrid", feedbackUrl: "https://support.example/feedback/T-1042?sig=x" };
+const options = {
+  timeZone: "Europe/Madrid",
+  feedbackUrl: "https://support.example/feedback/T-1042?sig=x",
+  statusUrl: "https://support.example/status/T-1042?exp=1&sig=y",
+};
 
 function render(locale: Locale, name: Name, data: MessageData = SAMPLES[locale]) {
   return (name === "staff-weekly-report" ? renderReport : renderMessage)(locale, name, data, options);
@@ -266,6 +270,24 @@ describe("one language per message (DESIGN §6)", () => {
         command: { eta: "2026-11-24T17:00:00+01:00" },
       });
     }
+  });
+
+  it("links the client's status page from every client message, in its language, and from no staff one", () => {
+    const link = '<a href="https://support.example/status/T-1042?exp';
+    for (const locale of ["es", "en"] as const)
+      for (const name of NAMES) {
+        const mail = render(locale, name);
+        if (name.startsWith("staff-")) expect(mail.html, name).not.toContain("/status/");
+        else expect(mail.html, `${locale}/${name}`).toContain(link);
+      }
+    expect(render("es", "plan").text).toMatch(
+      /la página de tu petición \[https:\/\/support\.example\/status\/T-1042/,
+    );
+    expect(render("en", "plan").text).toMatch(
+      /your request's page \[https:\/\/support\.example\/status\/T-1042/,
+    );
+    const { statusUrl: _, ...without } = options;
+    expect(renderMessage("es", "plan", SAMPLES.es, without).html).not.toContain("/status/");
   });
 
   it("declares the message's language in the HTML", () => {
