@@ -34,7 +34,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../../infra/app";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../../infra/local/dynamodb-local";
 import { freePort } from "../../infra/local/ports";
@@ -589,18 +589,42 @@ describe("the deployed bundles, on the emulators, for a whole incident", () => {
       } else delete event.body;
       return event;
     };
-    const diagnosis = (await invoke(
-      functions.ticketEvents,
-      apiEvent("POST", `/tickets/${ticketId}/events`, {
-        type: "diagnosis",
-        id: `diag-${sesMessageId}`,
-        actor: { address: "tech@example.com", name: "Lucía Técnica" },
-        text: "El driver de la impresora está dañado.",
-      }),
-    )) as { statusCode: number; body: string };
+    // Made ten minutes ago, and the stream's delivery of its effects lost: the outbox's five-minute
+    // sweep finds them through the Pending index and performs them.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - 10 * 60_000 });
+    let diagnosis: { statusCode: number; body: string };
+    try {
+      diagnosis = (await invoke(
+        functions.ticketEvents,
+        apiEvent("POST", `/tickets/${ticketId}/events`, {
+          type: "diagnosis",
+          id: `diag-${sesMessageId}`,
+          actor: { address: "tech@example.com", name: "Lucía Técnica" },
+          text: "El driver de la impresora está dañado.",
+        }),
+      )) as { statusCode: number; body: string };
+    } finally {
+      vi.useRealTimers();
+    }
     expect(diagnosis.statusCode, diagnosis.body).toBeLessThan(300);
     const clientMails = sent.filter((s) => JSON.stringify(s.request.Destination).includes(client)).length;
-    await settleOutbox();
+    expect((await newStreamRecords()).length).toBeGreaterThan(0); // delivered to nobody
+    const sweep = {
+      version: "0",
+      id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: ACCOUNT,
+      time: new Date().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/sweep`],
+      detail: {},
+    };
+    const swept = (await invoke(functions.outbox, sweep)) as { swept: Record<string, number> };
+    expect(swept.swept).toEqual({ performed: 4, failed: 0, inFlight: 0 }); // cancel-timer, mail, 2 timers
+    expect(
+      ((await invoke(functions.outbox, sweep)) as { swept: Record<string, number> }).swept.performed,
+    ).toBe(0);
     // The diagnosis would go to the client, whose address now bounces: held back. The end-of-day
     // notice is no longer needed: its schedule is deleted.
     expect(sent.filter((s) => JSON.stringify(s.request.Destination).includes(client))).toHaveLength(

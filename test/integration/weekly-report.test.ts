@@ -23,6 +23,23 @@ async function seedWeek(deps: Awaited<ReturnType<typeof freshDeps>>, clock: Manu
     return outcome.outcome === "applied" ? outcome.ticketId : "";
   };
   const actor = { address: "lucia@aviso.test", name: "Lucía" };
+  const closeOut = async (ticketId: string, resolvedAt: string, confirmedAt: string, step: string) => {
+    clock.set(resolvedAt);
+    await applyEvent(deps, {
+      type: "resolve",
+      id: `${tag}-${step}-r`,
+      ticketId,
+      actor,
+      fix: "Cable cambiado.",
+    });
+    clock.set(confirmedAt);
+    await applyEvent(deps, { type: "confirm", id: `${tag}-${step}-c`, ticketId });
+    await drain(deps);
+  };
+  // Closed the week before: no figure of this week's report is about it.
+  clock.set("2026-11-05T09:00:00Z");
+  const before = await open(`before-${tag}@cliente.es`, "Sin red en la sala");
+  await closeOut(before, "2026-11-05T11:00:00Z", "2026-11-06T09:00:00Z", "before");
   clock.set("2026-11-16T08:30:00Z"); // Monday 09:30 in Madrid, in the week before the report
   const quiet = await open(`quiet-${tag}@cliente.es`, "El escáner no funciona");
   // Nothing more reaches this client: their address bounces.
@@ -53,7 +70,13 @@ async function seedWeek(deps: Awaited<ReturnType<typeof freshDeps>>, clock: Manu
     idea: "Un aviso por SMS.",
   });
   await drain(deps);
+  // Opened, solved and closed within the week: opened and resolved count, though it is closed now.
+  clock.set("2026-11-18T09:00:00Z");
+  const closed = await open(`closed-${tag}@cliente.es`, "El monitor parpadea");
+  await closeOut(closed, "2026-11-18T12:00:00Z", "2026-11-19T09:00:00Z", "closed");
   clock.set("2026-11-23T08:00:00Z"); // the Monday of the report
+  expect((await deps.tickets.load(closed))?.status).toBe("closed");
+  expect((await deps.tickets.load(before))?.status).toBe("closed");
   return { quiet, solved };
 }
 
@@ -70,7 +93,7 @@ describe("the support lead's weekly report, sent through the local SES server", 
     );
     const mail = mails.at(-1);
     expect(mail?.subject).toBe(
-      "[aviso] Semana del 2026-11-16 al 2026-11-23: 2 abiertas, 1 resueltas, 1 en silencio",
+      "[aviso] Semana del 2026-11-16 al 2026-11-23 · abiertas: 3 · resueltas: 2 · en silencio: 1",
     );
     const text = mail?.body.text ?? "";
     expect(text).toContain(`#${quiet}`);
@@ -89,7 +112,7 @@ describe("the support lead's weekly report, sent through the local SES server", 
     const mail = (await mailTo(local(), "lead@aviso.test"))
       .filter((m) => m.subject.startsWith("[aviso] Week"))
       .at(-1);
-    expect(mail?.subject).toBe("[aviso] Week of 2026-11-16 to 2026-11-23: 2 opened, 1 resolved, 1 waiting");
+    expect(mail?.subject).toBe("[aviso] Week of 2026-11-16 to 2026-11-23: 3 opened, 2 resolved, 1 waiting");
     expect(mail?.body.text).toContain("Who has waited longest for news");
     expect(mail?.body.text).toContain("Un aviso por SMS.");
   });
