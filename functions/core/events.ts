@@ -181,6 +181,13 @@ export const ThirdPartySchema = z.object({
   threadedBy: z.enum(["token", "references", "subject"]).optional(),
 });
 export const PersonalReplySchema = z.object({ ...technician, type: z.literal("reply"), text });
+/** #send / #enviar: the messages the tone coach held on this ticket go to the client as written. */
+export const SendHeldSchema = z.object({
+  ...technician,
+  type: z.literal("send-held"),
+  /** Whatever the technician wrote below the command: ignored, the held messages go as written. */
+  text: z.string().max(20_000).optional(),
+});
 /** A technician's mail that could not be understood; reported back to them, never to the client. */
 export const CommandErrorSchema = z.object({
   ...technician,
@@ -222,6 +229,7 @@ export const TicketEventSchema = z.discriminatedUnion("type", [
   ParticipantsSchema,
   ThirdPartySchema,
   PersonalReplySchema,
+  SendHeldSchema,
   CommandErrorSchema,
   DeliveryFailedSchema,
   TimerFiredSchema,
@@ -269,6 +277,8 @@ export const EVENT_TYPE_ALIASES: Readonly<Record<string, EventType>> = {
   copia: "cc",
   participants: "cc",
   respuesta: "reply",
+  send: "send-held",
+  enviar: "send-held",
   confirmation: "confirm",
   confirmar: "confirm",
   reabrir: "reopen",

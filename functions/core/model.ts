@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { type CalendarSpec, CalendarSpecSchema } from "./calendar-spec";
-import { type Locale, LocaleSchema, type Person, type TimerName } from "./events";
+import { type Locale, LocaleSchema, type Person, type TicketEvent, type TimerName } from "./events";
 
 export type TicketStatus = "open" | "resolved" | "closed";
 
@@ -42,6 +42,40 @@ export interface Ticket {
   closedAt?: string;
   /** Ids of recently applied events, so a redelivered event takes effect once. */
   seenEventIds: string[];
+  /**
+   * Client-bound commands the tone coach held (at most one per event type, in the order written):
+   * not applied, nothing of them told to the client, until #send or a new command of the same type.
+   */
+  held?: HeldMessage[];
+}
+
+/** The event types whose text goes to the client, and so is coached. */
+export const COACHED_EVENT_TYPES = [
+  "diagnosis",
+  "plan",
+  "change",
+  "update",
+  "escalate",
+  "resolve",
+  "reply",
+] as const;
+export type CoachedEvent = Extract<TicketEvent, { type: (typeof COACHED_EVENT_TYPES)[number] }>;
+
+/** What the coach found in one phrase, as the technician's mail shows it. */
+export interface CoachNote {
+  phrase: string;
+  rule: "promise" | "date" | "negative";
+  /** The principle, one line, in the technicians' language. */
+  why: string;
+  /** A rewording, in the client's language. */
+  suggestion: string;
+}
+
+export interface HeldMessage {
+  /** The command exactly as it arrived: #send applies it as if it arrived then. */
+  event: CoachedEvent;
+  flags: CoachNote[];
+  at: string;
 }
 
 export const CLIENT_TEMPLATES = [
@@ -74,6 +108,7 @@ export const STAFF_TEMPLATES = [
   "delivery-failed",
   "weekly-report",
   "third-party",
+  "coach",
 ] as const;
 export type StaffTemplate = (typeof STAFF_TEMPLATES)[number];
 
@@ -128,6 +163,12 @@ export interface MessageData {
   dueAt?: string;
   /** The support lead's weekly report (staff-weekly-report only). */
   report?: WeeklyReport;
+  /** The tone coach's notes on a held text (staff-coach only). */
+  coach?: CoachNote[];
+  /** The command a staff mail is about, as the technician writes it ("#plan", "#diagnostico"). */
+  command?: string;
+  /** The held text replaces one held before for the same command (staff-coach only). */
+  replaced?: boolean;
 }
 
 export type Effect =
@@ -201,6 +242,8 @@ export const PolicySettingsSchema = z.object({
     holidays: { country: "ES", dates: [] },
   }),
   seenEventLimit: z.number().int().min(10).max(10_000).default(200),
+  /** The tone coach (issue 17): a technician's client-bound text it flags is held until #send. Off: sent at once. */
+  coach: z.boolean().default(true),
 });
 
 export type PolicySettings = z.infer<typeof PolicySettingsSchema>;

@@ -1,5 +1,6 @@
 import { type BusinessCalendar, calendarFor } from "./calendar";
 import { isTechnicianEvent, type Person, type TicketEvent, type TimerName } from "./events";
+import { holdIfFlagged, takeHeld } from "./held";
 import {
   type ClientTemplate,
   copiedAddresses,
@@ -129,30 +130,36 @@ function openTicket(
 class Turn {
   readonly effects: Effect[] = [];
   private readonly calendar: BusinessCalendar;
+  /** The event being applied: the turn's own, or a held one that #send releases. */
+  private current: TicketEvent;
+  private heldReason?: string;
 
   constructor(
-    private readonly ticket: Ticket,
+    readonly ticket: Ticket,
     private readonly event: TicketEvent,
-    private readonly now: number,
-    private readonly settings: PolicySettings,
+    readonly now: number,
+    readonly settings: PolicySettings,
   ) {
     this.calendar = calendarFor(ticket.client.calendar);
+    this.current = event;
   }
 
   finish(rejection?: string): Decision {
     const t = this.ticket;
     t.version += 1;
     t.seenEventIds = [...t.seenEventIds, this.event.id].slice(-this.settings.seenEventLimit);
-    return rejection
-      ? { ticket: t, effects: this.effects, outcome: "rejected", reason: rejection }
-      : { ticket: t, effects: this.effects, outcome: "applied" };
+    if (rejection) return { ticket: t, effects: this.effects, outcome: "rejected", reason: rejection };
+    const reason = this.heldReason ? { reason: this.heldReason } : {};
+    return { ticket: t, effects: this.effects, outcome: "applied", ...reason };
   }
 
   /** Applies the event; returns a reason when it cannot apply in the ticket's state. */
   apply(): string | undefined {
     const t = this.ticket;
-    const e = this.event;
+    const e = this.current;
     if ("actor" in e && e.actor && isTechnicianEvent(e.type)) t.technician = e.actor;
+    this.heldReason = holdIfFlagged(this, e, e !== this.event);
+    if (this.heldReason) return;
     switch (e.type) {
       case "client-new":
       case "client-reply":
@@ -246,6 +253,8 @@ class Turn {
         if (t.status === "closed") return this.refuse(this.notOpen());
         this.sendClient("personal-reply", { text: e.text }, false);
         return;
+      case "send-held":
+        return this.sendHeld();
       case "command-error":
         this.notify("technician", "command-error", { reason: e.reason, text: e.text }, e.actor);
         return;
@@ -255,6 +264,18 @@ class Turn {
       case "timer":
         return this.timerFired(e.name);
     }
+  }
+
+  /** #send: the held messages apply now, as written, as their commands would have; refused ones are told. */
+  private sendHeld() {
+    const held = takeHeld(this.ticket);
+    if (held.length === 0) return this.refuse(`nothing of ${this.ticket.id} is held by the tone coach`);
+    const refusals = held.flatMap((message) => {
+      this.current = message.event;
+      return this.apply() ?? [];
+    });
+    this.current = this.event;
+    return refusals.length === held.length ? refusals.join("; ") : undefined;
   }
 
   /** Whatever a client writes reaches the technicians; it is echoed back only if its sender authenticated. */
@@ -360,30 +381,15 @@ class Turn {
   private feedback(rating: number, comment?: string, idea?: string) {
     const t = this.ticket;
     const before = t.feedback;
+    const given = { rating, ...(comment ? { comment } : {}), ...(idea ? { idea } : {}) };
     const same = (a?: string, b?: string) => (a || undefined) === (b || undefined);
     if (before && before.rating === rating && same(before.comment, comment) && same(before.idea, idea))
       return;
-    t.feedback = {
-      rating,
-      ...(comment ? { comment } : {}),
-      ...(idea ? { idea } : {}),
-      at: before?.at ?? iso(this.now),
-    };
-    this.push({
-      kind: "record-feedback",
-      rating,
-      ...(comment ? { comment } : {}),
-      ...(idea ? { idea } : {}),
-    });
+    t.feedback = { ...given, at: before?.at ?? iso(this.now) };
+    this.push({ kind: "record-feedback", ...given });
     if (!before) this.sendClient("feedback-thanks", { rating, ...(idea ? { idea } : {}) });
     const low = (r: number) => r <= this.settings.lowRatingThreshold;
-    if (low(rating) && !(before && low(before.rating))) {
-      this.notify("lead", "low-rating", {
-        rating,
-        ...(comment ? { comment } : {}),
-        ...(idea ? { idea } : {}),
-      });
-    }
+    if (low(rating) && !(before && low(before.rating))) this.notify("lead", "low-rating", given);
     return undefined;
   }
 
@@ -453,7 +459,7 @@ class Turn {
   }
 
   private refuse(reason: string) {
-    const e = this.event;
+    const e = this.current;
     if ("actor" in e && e.actor) {
       this.notify(
         "technician",
