@@ -35,6 +35,8 @@ export const COMMANDS: Readonly<Record<string, CommandName>> = {
   copia: "cc",
   unflag: "unflag",
   desmarcar: "unflag",
+  send: "send-held",
+  enviar: "send-held",
 };
 
 export interface MailCommand {
@@ -123,7 +125,8 @@ export function parseCommand(visible: string, technicianTimeZone: string): Comma
     if (alternatives) command.alternatives = alternatives;
   }
   command.text = text;
-  const needsText = name !== "reopen" && name !== "resolve";
+  // #send / #enviar sends what the tone coach held, as written: anything below it is not a message.
+  const needsText = name !== "reopen" && name !== "resolve" && name !== "send-held";
   if (needsText && !text)
     return { kind: "error", word: `#${word}`, reason: `#${word} needs text: what to tell the client` };
   if (name === "resolve" && !text)
