@@ -639,6 +639,16 @@ describe("the deployed bundles, on the emulators, for a whole incident", () => {
     const tickets = (JSON.parse(listed.body) as { tickets: { id: string; client: string }[] }).tickets;
     expect(tickets.find((t) => t.id === ticketId)?.client).toBe(client);
 
+    // 6. The Monday cron's Input: the weekly report, to the lead, with the open ticket's silence.
+    const weekly = (await invoke(functions.ticketEvents, { aviso: "weekly-report" })) as {
+      report: { sent: boolean };
+    };
+    expect(weekly.report.sent).toBe(true);
+    const report = sent
+      .filter((s) => JSON.stringify(s.request.Destination).includes(aviso.supportLead))
+      .at(-1);
+    expect(JSON.stringify(report?.request.Content)).toContain(`#${ticketId}`); // among the longest silences
+
     // What reached the local SES server is what the bundles sent.
     const stored = await storedMail(ses.endpoint);
     expect(stored.map((m) => m.messageId)).toEqual(expect.arrayContaining(sent.map((s) => s.messageId)));
