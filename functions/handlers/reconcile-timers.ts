@@ -27,12 +27,13 @@ export interface ReconcileResult {
 }
 
 /**
- * How late a timer may be before the reconciler fires it itself. Scheduler fires within a minute and
- * Lambda retries a failed invocation for up to six hours, but a firing is idempotent (a timer whose
+ * How late a timer may be before the reconciler fires it itself: twice the longest flexible window
+ * Scheduler is given (15 minutes, adapters/scheduler.ts). Lambda retries a failed invocation for up
+ * to six hours, but a firing is idempotent (a timer whose
  * ticket moved on is stale, one already applied is a duplicate), so a retry still under way costs
  * nothing when the reconciler got there first.
  */
-export const OVERDUE_AFTER_MS = 15 * 60_000;
+export const OVERDUE_AFTER_MS = 30 * 60_000;
 
 /**
  * Issue 15, "Operations": timers lost on the way are found from the tickets, which record every armed

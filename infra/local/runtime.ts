@@ -22,7 +22,7 @@ import { assertPortFree } from "./ports";
 import { startSesLocal } from "./ses-local";
 import { startSmtp } from "./smtp";
 import { startStreamPoller } from "./stream-poller";
-import { every, type Fired, mondayMorning, timekeeper } from "./timekeeper";
+import { every, type Fired, localCrons, mondayMorning, timekeeper } from "./timekeeper";
 import { LocalTimerWheel } from "./timer-wheel";
 
 export { LocalClock } from "./clock";
@@ -132,6 +132,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       pendingOutbox: () => stores.outbox.pending(),
       outbox,
       timers: makeTimersHandler(async () => deps),
+      crons: localCrons(deps, wheel, config.technicianTimeZone),
     });
 
     // The stream trigger, Scheduler, and the stack's crons (weekly report, five-minute outbox sweep).

@@ -32,7 +32,7 @@ describe("what a stack delete keeps", () => {
 describe("stack traces", () => {
   it("map to the source in every function (source maps are bundled; Node must be told to use them)", () => {
     const functions = synth.functions();
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, f] of functions) {
       expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         NODE_OPTIONS: "--enable-source-maps",
