@@ -17,6 +17,7 @@ import { feedbackLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
 import {
   type FeedbackRepository,
+  type IncidentIndexStore,
   type MailLedger,
   OUTBOX_LEASE_SECONDS,
   type OutboxItem,
@@ -24,6 +25,8 @@ import {
   type Throttle,
   type TicketReader,
 } from "./ports";
+import { isConfiguredStaff, staffRecipients, techniciansOf } from "./recipients";
+import { indexAfterEffect, withSimilarIncidents } from "./similar-incidents";
 
 export interface Mailer {
   /** Sends one mail; returns the Message-ID header the recipient will see. */
@@ -63,9 +66,12 @@ export interface OutboxDeps {
   scheduler: TimerScheduler;
   /** SES configuration set whose events report bounces and complaints. */
   configurationSet?: string;
+  /** Resolved incidents, for the technicians' new-ticket notice (issue 17); none: the notice lists none. */
+  incidentIndex?: IncidentIndexStore;
 }
 
 export { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
+export { isConfiguredStaff } from "./recipients";
 
 /**
  * Performs one outbox effect and marks it done. The item is claimed first with a conditional write,
@@ -220,18 +226,23 @@ async function perform(
         clientThread: true,
       });
       recordSent(deps, result, effect.template, "ClientMessagesSent", ticket?.openedAt);
+      await indexAfterEffect(deps, effect, async () => ticket);
       return result;
     }
     case "notify":
     case "call-task": {
-      const recipients = staffRecipients(deps, effect);
+      const recipients = staffRecipients(deps.config, effect);
       if (recipients.length === 0)
         return {
           outcome: "no-recipient",
           audience: effect.kind === "notify" ? effect.audience : "call task",
         };
       const template = effect.kind === "call-task" ? "call-task" : effect.template;
-      const rendered = renderMessage(config.defaultLocale, `staff-${template}`, effect.data, {
+      const data =
+        effect.kind === "notify"
+          ? await withSimilarIncidents(deps, ticketId, effect, loadTicket)
+          : effect.data;
+      const rendered = renderMessage(config.defaultLocale, `staff-${template}`, data, {
         timeZone: config.technicianTimeZone,
       });
       const result = await sendTo(deps, {
@@ -246,30 +257,9 @@ async function perform(
         staffExempt: !(effect.kind === "notify" && effect.template === "command-error"),
       });
       recordSent(deps, result, template, "StaffMessagesSent");
+      await indexAfterEffect(deps, effect, loadTicket);
       return result;
     }
-  }
-}
-
-const techniciansOf = (config: AvisoConfig): Person[] =>
-  config.technicians.map((t) => ({ address: t.address, ...(t.name ? { name: t.name } : {}) }));
-
-function staffRecipients(
-  deps: OutboxDeps,
-  effect: Extract<Effect, { kind: "notify" | "call-task" }>,
-): Person[] {
-  const config = deps.config;
-  const technicians = techniciansOf(config);
-  if (effect.kind === "call-task") return effect.technician ? [effect.technician] : technicians;
-  switch (effect.audience) {
-    case "technicians":
-      return technicians;
-    case "technician":
-      return effect.to ? [effect.to] : technicians;
-    case "account-manager":
-      return config.accountManager ? [{ address: config.accountManager }] : [];
-    case "lead":
-      return config.supportLead ? [{ address: config.supportLead }] : [];
   }
 }
 
@@ -288,25 +278,6 @@ interface Sending {
    * (issue 14: a burst of new tickets must not blind the technicians; see isConfiguredStaff).
    */
   staffExempt?: boolean;
-}
-
-/**
- * The technicians, the account manager and the support lead of the configuration. Notices to them
- * are exempt from the per-address loop cap, not held for a digest: a new ticket, a call task or a low
- * rating is worth as much as the eleventh as the first, and a digest would delay exactly the notices
- * a burst makes urgent. These addresses are ours, so the cap protects nobody outside, and the loop
- * it guards against (mail answering mail) has one staff path, the command error, which stays capped.
- * The global cap still counts every staff mail and holds (retries later, never drops) past it, and
- * flags still apply: they come from SES's own bounce and complaint reports, and mailing a staff
- * address that bounces would feed a delivery-failed notice loop.
- */
-export function isConfiguredStaff(config: AvisoConfig, address: string): boolean {
-  const a = address.toLowerCase();
-  return (
-    config.technicians.some((t) => t.address.toLowerCase() === a) ||
-    config.accountManager?.toLowerCase() === a ||
-    config.supportLead?.toLowerCase() === a
-  );
 }
 
 async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult> {
@@ -419,7 +390,9 @@ async function handBackOrGiveUp(deps: OutboxDeps, item: OutboxItem, error: Error
     ...told,
   };
   await deps.outbox.complete(ticketId, effect.id, result, deps.clock.now());
-  deps.metrics?.record([{ name: "EffectsGivenUp", unit: "Count", value: 1, dimensions: { kind: effect.kind } }]);
+  deps.metrics?.record([
+    { name: "EffectsGivenUp", unit: "Count", value: 1, dimensions: { kind: effect.kind } },
+  ]);
   deps.log.error(
     "notice" in told
       ? "effect given up; the technicians are told"

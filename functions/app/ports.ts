@@ -283,3 +283,21 @@ export interface Stores {
   feedback: FeedbackRepository;
   reports: ReportRepository;
 }
+
+/**
+ * One document replaced whole, with compare-and-swap: the index of resolved incidents the technicians'
+ * new-ticket notice draws on (issue 17). On AWS an S3 object written with If-Match / If-None-Match,
+ * locally a JSON file under `.aviso/`. The version is opaque (an ETag, a hash).
+ */
+export interface IncidentIndexStore {
+  /**
+   * The stored document and its version; "unchanged" when `knownVersion` is still the stored one
+   * (nothing is transferred); undefined when there is none yet.
+   */
+  load(knownVersion?: string): Promise<{ document: string; version: string } | "unchanged" | undefined>;
+  /**
+   * Writes the document only if the stored version is still `expectedVersion` (undefined: only if
+   * there is none yet). The new version, or false when someone else wrote in between.
+   */
+  save(document: string, expectedVersion: string | undefined): Promise<string | false>;
+}

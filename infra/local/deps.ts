@@ -10,6 +10,7 @@ import type { RawMailStore } from "../../functions/app/inbound";
 import type { RawMailReader } from "../../functions/app/ports";
 import type { RawMailSource } from "../../functions/handlers/inbound-email";
 import { dynamoStores } from "../../functions/store";
+import { fileIncidentIndexStore, memoryIncidentIndexStore } from "../../functions/store/incident-index-file";
 import { tableDefinition } from "../../functions/store/table";
 import { sesStoreLedger } from "./ses-local";
 
@@ -63,8 +64,17 @@ export function mailFolder(
   };
 }
 
-/** What the handlers need that talks to the local parts: the table, SES, the raw mail folder. */
-export function localParts(options: { dynamodb: string | DynamoDBClient; ses: string; mailDir: string }) {
+/**
+ * What the handlers need that talks to the local parts: the table, SES, the raw mail folder, and the
+ * similar-incidents index: a JSON file when the runtime keeps its data (`.aviso/similar-incidents.json`),
+ * else in memory like the table, so no index outlives the tickets it names.
+ */
+export function localParts(options: {
+  dynamodb: string | DynamoDBClient;
+  ses: string;
+  mailDir: string;
+  incidentIndexFile?: string;
+}) {
   const client = typeof options.dynamodb === "string" ? dynamoClient(options.dynamodb) : options.dynamodb;
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const folder = mailFolder(options.mailDir);
@@ -86,5 +96,8 @@ export function localParts(options: { dynamodb: string | DynamoDBClient; ses: st
     rawMailReader: folder.reader,
     rawRef: folder.ref,
     sentLedger: sesStoreLedger(options.ses, SES_REGION),
+    incidentIndex: options.incidentIndexFile
+      ? fileIncidentIndexStore(options.incidentIndexFile)
+      : memoryIncidentIndexStore(),
   };
 }

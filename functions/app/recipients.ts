@@ -1,0 +1,43 @@
+import type { AvisoConfig } from "../config";
+import type { Effect, Person } from "../core";
+
+/** Who a staff notice or call task goes to, by its audience, from the configuration. */
+export const techniciansOf = (config: AvisoConfig): Person[] =>
+  config.technicians.map((t) => ({ address: t.address, ...(t.name ? { name: t.name } : {}) }));
+
+export function staffRecipients(
+  config: AvisoConfig,
+  effect: Extract<Effect, { kind: "notify" | "call-task" }>,
+): Person[] {
+  const technicians = techniciansOf(config);
+  if (effect.kind === "call-task") return effect.technician ? [effect.technician] : technicians;
+  switch (effect.audience) {
+    case "technicians":
+      return technicians;
+    case "technician":
+      return effect.to ? [effect.to] : technicians;
+    case "account-manager":
+      return config.accountManager ? [{ address: config.accountManager }] : [];
+    case "lead":
+      return config.supportLead ? [{ address: config.supportLead }] : [];
+  }
+}
+
+/**
+ * The technicians, the account manager and the support lead of the configuration. Notices to them
+ * are exempt from the per-address loop cap, not held for a digest: a new ticket, a call task or a low
+ * rating is worth as much as the eleventh as the first, and a digest would delay exactly the notices
+ * a burst makes urgent. These addresses are ours, so the cap protects nobody outside, and the loop
+ * it guards against (mail answering mail) has one staff path, the command error, which stays capped.
+ * The global cap still counts every staff mail and holds (retries later, never drops) past it, and
+ * flags still apply: they come from SES's own bounce and complaint reports, and mailing a staff
+ * address that bounces would feed a delivery-failed notice loop.
+ */
+export function isConfiguredStaff(config: AvisoConfig, address: string): boolean {
+  const a = address.toLowerCase();
+  return (
+    config.technicians.some((t) => t.address.toLowerCase() === a) ||
+    config.accountManager?.toLowerCase() === a ||
+    config.supportLead?.toLowerCase() === a
+  );
+}
