@@ -3,7 +3,7 @@ import { policySettings } from "../functions/core";
 import { RULES } from "./simulation/checker";
 import { simulate } from "./simulation/report";
 
-const USAGE = "usage: npm run simulate -- --tickets N --days D --seed S [--json]";
+const USAGE = "usage: npm run simulate -- --tickets N --days D --seed S [--risky PERCENT] [--json]";
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     tickets: { type: "string" },
     days: { type: "string" },
     seed: { type: "string" },
+    risky: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
@@ -34,6 +35,7 @@ const report = simulate(
     tickets: positiveInteger("tickets", values.tickets, 1000),
     days: Math.max(1, positiveInteger("days", values.days, 30)),
     seed: positiveInteger("seed", values.seed, 1),
+    riskyShare: Math.min(100, positiveInteger("risky", values.risky, 20)) / 100,
   },
   policySettings(),
 );
@@ -53,6 +55,9 @@ if (values.json) {
   );
   console.log(`client messages / ticket: ${report.messagesPerTicket}`);
   console.log(`duplicate effects:        ${report.duplicates}`);
+  console.log(
+    `tone coach:               ${report.coach.held} texts held (${report.coach.riskyShare * 100}% of texts scripted risky)`,
+  );
   console.log(
     `profiles:                 ${Object.entries(report.profiles)
       .map(([p, n]) => `${p} ${n}`)

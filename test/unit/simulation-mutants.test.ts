@@ -22,7 +22,7 @@ type Policy = typeof decide;
 const settings = policySettings();
 const DAYS = 20;
 const horizon = DEFAULT_START + DAYS * 86_400_000;
-const scripts = generateScripts({ tickets: 100, start: DEFAULT_START, days: DAYS, seed: 3 });
+const scripts = generateScripts({ tickets: 100, start: DEFAULT_START, days: DAYS, seed: 3, riskyShare: 0.2 });
 /** Every run also delivers stale timer firings, which the real policy must ignore. */
 const engine = (policy: Policy): EngineOptions => ({ decide: policy, staleTimers: true });
 
@@ -173,6 +173,36 @@ const mutants: { name: string; rule: Rule; policy: Policy }[] = [
       const d = decide(t, e, now, s);
       if (d.outcome !== "stale" || !t || e.type !== "timer") return d;
       return decide({ ...t, timers: { ...t.timers, [e.name]: e.dueAt } }, e, now, s);
+    },
+  },
+  {
+    name: "sends a text the tone coach flags at once",
+    rule: "tone-coach",
+    policy: (t, e, now, s) => decide(t, e, now, { ...s, coach: false }),
+  },
+  {
+    name: "loses the held message when #send arrives",
+    rule: "tone-coach",
+    policy: altered((d, e) => (e.type === "send-held" ? without(d, (x) => x.kind === "send-client") : d)),
+  },
+  {
+    name: "counts a held message as news: the silence clock restarts and the next update moves on",
+    rule: "no-silent-business-day",
+    policy: (t, e, now, s) => {
+      const d = decide(t, e, now, s);
+      const held = d.effects.some((x) => x.kind === "notify" && x.template === "coach");
+      if (!held || !t || !d.ticket) return d;
+      // A later update timer, as if the held text had been sent: what the policy must not do.
+      const due = new Date(new Date(now).getTime() + 30 * 3_600_000).toISOString();
+      return {
+        ...d,
+        ticket: {
+          ...d.ticket,
+          lastClientMessageAt: new Date(now).toISOString(),
+          timers: { ...d.ticket.timers, update: due },
+        },
+        effects: [...d.effects, { id: `${e.id}#late`, kind: "set-timer", name: "update", at: due }],
+      };
     },
   },
 ];

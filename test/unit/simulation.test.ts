@@ -19,5 +19,21 @@ describe("simulator", () => {
     expect({ ...again, elapsedSeconds: 0 }).toEqual({ ...report, elapsedSeconds: 0 });
   });
 
+  it("holds every rule with the tone coach holding a fifth of the technicians' texts, and with it off", () => {
+    const coached = simulate({ tickets: 300, days: 30, seed: 11, riskyShare: 0.2 }, settings);
+    expect(coached.failures).toEqual([]);
+    expect(coached.coach.held).toBeGreaterThan(50);
+    expect(coached.applicable["tone-coach"]).toBeGreaterThan(250);
+    for (const rule of RULES) expect(coached.compliance[rule], rule).toBe(100);
+    expect(coached.maxSilenceBusinessHours).toBeLessThanOrEqual(coached.businessDayHours);
+    const off = simulate(
+      { tickets: 300, days: 30, seed: 11, riskyShare: 0.2 },
+      policySettings({ coach: false }),
+    );
+    expect(off.failures).toEqual([]);
+    expect(off.coach.held).toBe(0);
+    for (const rule of RULES) expect(off.compliance[rule], rule).toBe(100);
+  });
+
   // The checker's power to catch a policy that breaks a rule: simulation-mutants.test.ts.
 });

@@ -9,7 +9,11 @@ export interface SimulationOptions {
   seed: number;
   /** First instant of the simulated period (default: 2026-10-05, covering a holiday and a DST change). */
   start?: number;
+  /** Share of technicians' client-bound texts with risky wording, for the tone coach (default 0.2). */
+  riskyShare?: number;
 }
+
+export const DEFAULT_RISKY_SHARE = 0.2;
 
 export interface SimulationReport {
   tickets: number;
@@ -23,6 +27,8 @@ export interface SimulationReport {
   businessDayHours: number;
   messagesPerTicket: number;
   duplicates: number;
+  /** The tone coach: the share of risky texts scripted, and how many client-bound texts it held. */
+  coach: { riskyShare: number; held: number };
   profiles: Record<string, number>;
   failures: { ticketId: string; profile: string; failures: string[] }[];
   elapsedSeconds: number;
@@ -39,16 +45,22 @@ export function simulate(options: SimulationOptions, settings: PolicySettings): 
     start,
     days: options.days,
     seed: options.seed,
+    riskyShare: options.riskyShare ?? DEFAULT_RISKY_SHARE,
   });
-  const verdicts: TicketVerdict[] = scripts.map((script) =>
-    checkTicket(runTicket(script, settings, horizon), settings),
-  );
-  return summarize(options, verdicts, (performance.now() - started) / 1000);
+  let held = 0;
+  const verdicts: TicketVerdict[] = scripts.map((script) => {
+    const run = runTicket(script, settings, horizon);
+    held += run.effects.filter((e) => e.effect.kind === "notify" && e.effect.template === "coach").length;
+    return checkTicket(run, settings);
+  });
+  const coach = { riskyShare: options.riskyShare ?? DEFAULT_RISKY_SHARE, held };
+  return summarize(options, verdicts, coach, (performance.now() - started) / 1000);
 }
 
 function summarize(
   options: SimulationOptions,
   verdicts: TicketVerdict[],
+  coach: SimulationReport["coach"],
   elapsedSeconds: number,
 ): SimulationReport {
   const compliance = {} as Record<Rule, number>;
@@ -72,6 +84,7 @@ function summarize(
     businessDayHours: Math.min(...verdicts.map((v) => v.hoursPerDay)),
     messagesPerTicket: round(verdicts.length ? messages / verdicts.length : 0),
     duplicates: verdicts.reduce((sum, v) => sum + v.duplicates, 0),
+    coach,
     profiles,
     failures: verdicts
       .filter((v) => v.failures.length > 0)

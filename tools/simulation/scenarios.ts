@@ -97,11 +97,34 @@ export type Random = ReturnType<typeof prng>;
 interface Context {
   random: Random;
   calendar: BusinessCalendar;
+  locale: Locale;
   ticketId: string;
   events: ScriptedEvent[];
   counter: number;
   redeliverRate: number;
+  riskyShare: number;
 }
+
+/**
+ * What technicians write when they promise too much, name a date that is no forecast, or blame:
+ * each one flagged by the tone coach in its language (issue 17).
+ */
+export const RISKY_TEXTS: Record<Locale, string[]> = {
+  es: [
+    "Mañana sin falta estará arreglado, es imposible que vuelva a fallar.",
+    "Te lo garantizo: queda resuelto hoy mismo.",
+    "No es culpa nuestra, el fabricante no podemos controlarlo.",
+    "Seguro que el lunes ya funciona.",
+    "Cambiamos el controlador y te garantizo que no vuelve a fallar.",
+  ],
+  en: [
+    "It will definitely be fixed tomorrow, it is impossible for it to fail again.",
+    "I guarantee it will be working by Friday.",
+    "This is not our fault; we can't do anything about the vendor.",
+    "Without fail, it will be sorted today.",
+    "We replaced the driver; it is guaranteed not to happen again.",
+  ],
+};
 
 /** Generates N ticket scripts with varied, realistic technician behaviour. */
 export function generateScripts(options: {
@@ -110,6 +133,11 @@ export function generateScripts(options: {
   days: number;
   seed: number;
   redeliverRate?: number;
+  /**
+   * Share of technicians' client-bound texts written with risky wording (0 to 1, default 0): the
+   * coach holds them, and the technician sends it as written (#send) or rewords it a little later.
+   */
+  riskyShare?: number;
 }): TicketScript[] {
   const random = prng(options.seed);
   const scripts: TicketScript[] = [];
@@ -122,10 +150,12 @@ export function generateScripts(options: {
     const ctx: Context = {
       random,
       calendar,
+      locale: client.locale,
       ticketId: `T-${1000 + i}`,
       events: [],
       counter: 0,
       redeliverRate: options.redeliverRate ?? 0.05,
+      riskyShare: options.riskyShare ?? 0,
     };
     add(ctx, openedAt, {
       type: "client-new",
@@ -205,6 +235,28 @@ function add(ctx: Context, at: number, event: NewEvent) {
   });
 }
 
+type ClientBound = Extract<
+  NewEvent,
+  { type: "diagnosis" | "plan" | "change" | "update" | "escalate" | "resolve" | "reply" }
+>;
+
+/**
+ * A technician's client-bound text. Now and then it is written with risky wording; the coach holds
+ * it, and within 0.1–2 business hours its technician sends it as written (#send, 45 %) or sends the
+ * same command reworded (the plain text, 45 %), which replaces the held one; or never answers (10 %).
+ */
+function tell(ctx: Context, at: number, event: ClientBound) {
+  // No draw when no text is risky: the populations of runs without the coach stay as they were.
+  if (ctx.riskyShare === 0 || !ctx.random.chance(ctx.riskyShare)) return add(ctx, at, event);
+  const risky = ctx.random.pick(RISKY_TEXTS[ctx.locale]);
+  add(ctx, at, event.type === "resolve" ? { ...event, fix: risky } : { ...event, text: risky });
+  const followUp = ctx.calendar.addBusinessHours(at, ctx.random.between(0.1, 2));
+  const roll = ctx.random.next();
+  if (roll < 0.45) add(ctx, followUp, { type: "send-held", actor: event.actor });
+  else if (roll < 0.9) add(ctx, followUp, event);
+  // Otherwise the coach's mail goes unanswered: the held text is never sent.
+}
+
 /** When a technician does the next thing: mostly within business hours, sometimes late at night. */
 function later(ctx: Context, from: number, businessHours: number): number {
   const at = ctx.calendar.addBusinessHours(from, businessHours);
@@ -249,14 +301,14 @@ function technicianStory(ctx: Context, profile: Profile, openedAt: number) {
     let t = now;
     for (let d = 0; d < 3; d++) {
       t = later(ctx, t, r.between(3, 8));
-      if (r.chance(0.5)) add(ctx, t, { type: "update", actor, text: `Checked logs, day ${d + 1}.` });
+      if (r.chance(0.5)) tell(ctx, t, { type: "update", actor, text: `Checked logs, day ${d + 1}.` });
     }
   }
-  add(ctx, after(diagnosisDelay), { type: "diagnosis", actor, text: "A driver update broke the spooler." });
+  tell(ctx, after(diagnosisDelay), { type: "diagnosis", actor, text: "A driver update broke the spooler." });
   if (r.chance(0.15))
     add(ctx, later(ctx, now, r.between(0, 3)), { type: "note", actor, text: "Check the other site." });
   if (r.chance(0.2)) {
-    add(ctx, later(ctx, now, r.between(0, 5)), {
+    tell(ctx, later(ctx, now, r.between(0, 5)), {
       type: "reply",
       actor,
       text: "Could you send a photo of the screen?",
@@ -272,7 +324,7 @@ function technicianStory(ctx: Context, profile: Profile, openedAt: number) {
 
   const withEta = r.chance(0.6) || profile === "plan-changer";
   const planAt = after(r.between(0.2, 2));
-  add(ctx, planAt, {
+  tell(ctx, planAt, {
     type: "plan",
     actor,
     text: "We will roll back the driver.",
@@ -282,17 +334,17 @@ function technicianStory(ctx: Context, profile: Profile, openedAt: number) {
 
   if (profile === "plan-changer") {
     const changeAt = after(r.between(1, 6));
-    add(ctx, changeAt, {
+    tell(ctx, changeAt, {
       type: "change",
       actor,
       text: "The rollback failed; reinstalling.",
       eta: eta(ctx, changeAt),
     });
     if (r.chance(0.5))
-      add(ctx, after(r.between(1, 6)), { type: "change", actor, text: "Waiting on a part." });
+      tell(ctx, after(r.between(1, 6)), { type: "change", actor, text: "Waiting on a part." });
   }
   if (profile === "escalation") {
-    add(ctx, after(r.between(2, 10)), {
+    tell(ctx, after(r.between(2, 10)), {
       type: "escalate",
       actor,
       escalatedTo: r.pick(ESCALATION_TARGETS),
@@ -310,11 +362,11 @@ function technicianStory(ctx: Context, profile: Profile, openedAt: number) {
   }[profile];
   const updatesUntil = later(ctx, now, workDays * 9);
   for (let t = later(ctx, now, r.between(4, 14)); t < updatesUntil; t = later(ctx, t, r.between(4, 14))) {
-    if (r.chance(0.6)) add(ctx, t, { type: "update", actor, text: "Progress: tested on a spare machine." });
+    if (r.chance(0.6)) tell(ctx, t, { type: "update", actor, text: "Progress: tested on a spare machine." });
   }
   if (profile === "long-running") return;
   now = Math.max(now, updatesUntil);
-  add(ctx, after(r.between(0.5, 4)), {
+  tell(ctx, after(r.between(0.5, 4)), {
     type: "resolve",
     actor,
     cause: "A faulty driver update.",
@@ -328,12 +380,12 @@ function technicianStory(ctx: Context, profile: Profile, openedAt: number) {
       text: "It is still broken.",
       intent: "still-broken",
     });
-    add(ctx, after(r.between(0.5, 6)), {
+    tell(ctx, after(r.between(0.5, 6)), {
       type: "diagnosis",
       actor,
       text: "A second machine had the same driver.",
     });
-    add(ctx, after(r.between(1, 9)), {
+    tell(ctx, after(r.between(1, 9)), {
       type: "resolve",
       actor,
       text: "Rolled back on the second machine too.",
