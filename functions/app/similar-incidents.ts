@@ -109,6 +109,8 @@ async function changeIndex(
       cache.set(store, { index: base.index, version, checkedAt: now });
       return true;
     }
+    // Writers that collided once would collide again in step: spread their next attempts.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
   }
   return false;
 }
