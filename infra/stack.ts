@@ -53,7 +53,7 @@ export class AvisoStack extends Stack {
     const timers = new Timers(this, "Timers", { data });
     const outbox = new Outbox(this, "Outbox", { data, timers, domain: config.domain });
     const mailIn = new MailIn(this, "MailIn", { data, config, configurationSet: outbox.configurationSet });
-    const api = new Api(this, "Api", { data });
+    const api = new Api(this, "Api", { data, rawMail: mailIn.rawMail, supportLead: config.supportLead });
     if (config.supportLead) {
       timers.addWeeklyReport(api.ticketEvents, config.technicianTimeZone);
       outbox.grantSend(api.ticketEvents);

@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { join } from "node:path";
 import { handleApiRequest } from "../../functions/app/api";
 import type { Logger } from "../../functions/app/apply";
 import type { OutboxDeps } from "../../functions/app/outbox";
@@ -51,8 +49,9 @@ async function serve(request: IncomingMessage, response: ServerResponse, parts: 
     if (refused) return reply(refused.status, { error: refused.error });
     const body = await readBody(request, MAX_BODY_BYTES);
     if (url.pathname === "/" && request.method === "GET") {
-      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(await readFile(join(import.meta.dirname, "../../web/index.html")));
+      // The lead's page is the API's own route (app/pages/lead.ts), as on AWS.
+      response.writeHead(302, { location: "/lead" });
+      response.end();
       return;
     }
     if (url.pathname === "/_reports/weekly" && request.method === "POST") {

@@ -74,7 +74,7 @@ try {
 
   support mailbox  ${config.supportAddress} via SMTP ${urls.smtp}
   sent mail        ${urls.ses}            (web page; GET ${urls.ses}/store for JSON)
-  who is waiting   ${urls.api}/            (open tickets by silence, ratings, ideas)
+  who is waiting   ${urls.api}/lead        (open tickets by silence, held mail, flags, ratings, ideas)
   ticket API       ${urls.api}/tickets   (POST /tickets/{id}/events, GET /tickets/{id})
   clock            GET ${urls.api}/_clock · POST ${urls.api}/_clock/advance {"hours": 24} (JSON)
   technicians      ${config.technicians.map((t) => t.address).join(", ")} (trusted locally)

@@ -21,13 +21,13 @@ import {
 } from "../../functions/app/pages/lead-routes";
 import type { Data } from "./data";
 import { deadLetterQueue, handlerFunction, keepFailedInvocations } from "./handler";
-import { MailIn, RAW_PREFIX } from "./mail-in";
+import { RAW_PREFIX } from "./mail-in";
 import { acknowledge, wildcardResource } from "./nag";
 
 export interface ApiProps {
   data: Data;
   /** The raw-mail bucket: releasing held mail reads it, forgetting a client deletes from it. */
-  rawMail?: s3.IBucket;
+  rawMail: s3.IBucket;
   /** The support lead, invited to the user pool (DeployConfig.supportLead). */
   supportLead?: string;
 }
@@ -112,11 +112,11 @@ export class Api extends Construct {
       );
     // Scripts and ticket systems: the API's default authorizer, IAM.
     add([...TICKET_ROUTES, ...ADMIN_ROUTES], "");
-    this.grantAdmin(rawMailOf(this, props));
+    this.grantAdmin(props.rawMail);
 
     this.signIn = new LeadSignIn(this, "LeadSignIn", {
       pageUrl: `${this.httpApi.apiEndpoint}${LEAD_PAGE}`,
-      lead: props.supportLead ?? shippedLead(props.data),
+      lead: props.supportLead,
     });
     add(
       LEAD_PAGE_ROUTES,
@@ -184,19 +184,6 @@ export class Api extends Construct {
   get feedbackUrl(): string {
     return `${this.httpApi.apiEndpoint}/feedback`;
   }
-}
-
-/** The bucket given, else the one of the stack's MailIn (the stack builds it before the API). */
-function rawMailOf(scope: Construct, props: ApiProps): s3.IBucket {
-  if (props.rawMail) return props.rawMail;
-  const mailIn = Stack.of(scope).node.children.find((c): c is MailIn => c instanceof MailIn);
-  if (!mailIn) throw new Error("Api: give rawMail (the raw-mail bucket), or build MailIn first");
-  return mailIn.rawMail;
-}
-
-/** The support lead of the configuration every bundle carries. */
-function shippedLead(data: Data): string | undefined {
-  return (JSON.parse(data.shippedConfig) as { supportLead?: string }).supportLead;
 }
 
 /**
