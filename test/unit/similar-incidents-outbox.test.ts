@@ -144,6 +144,24 @@ describe("similar past incidents through the outbox", () => {
     },
   );
 
+  it.skipIf(!rendererShowsSimilar)(
+    "lists them in the notice's own language only, and lists nothing when there are none",
+    () => {
+      const similar = [{ code: "T-1001", subject: "Zebra", cause: "driver", fix: "rollback" }];
+      const data = { ticketId: "T-1002", subject: "Zebra", clientAddress: "p@x.es", request: "Zebra" };
+      const render = (locale: "es" | "en", extra: object) =>
+        renderMessage(locale, "staff-new-ticket", { ...data, ...extra }, { timeZone: "UTC" }).text;
+      const es = render("es", { similar });
+      expect(es).toMatch(/Casos parecidos ya resueltos[\s\S]*Causa: driver\s+Solución: rollback/);
+      expect(es).not.toMatch(/\b(Similar|resolved|incidents|Cause|Fix)\b/);
+      const en = render("en", { similar });
+      expect(en).toMatch(/Similar resolved incidents[\s\S]*Cause: driver\s+Fix: rollback/);
+      expect(en).not.toMatch(/\b(Casos|parecidos|resueltos|Causa|Solución|causa|solución)\b/);
+      for (const locale of ["es", "en"] as const)
+        expect(render(locale, { similar: [] })).toBe(render(locale, {}));
+    },
+  );
+
   it("writes the index once per resolution, replacing the ticket when it is resolved again", async () => {
     const store = memoryIncidentIndexStore();
     const w = similarWorld({ incidentIndex: store });
