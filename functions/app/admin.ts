@@ -120,6 +120,9 @@ async function release(deps: AdminDeps, id: string, held: QuarantineEntry[], now
   const { quarantine, mail, throttle, rawMailReader } = deps;
   if (!quarantine || !mail || !throttle) return missing("the mail ledger and throttle");
   if (!rawMailReader) return missing("the raw mail reader");
+  // A release passes no SES verdicts, so nothing downstream would see the virus again.
+  if (held.some((entry) => entry.kind === "virus"))
+    return json(409, { error: `${id} was held for a virus verdict: it can be discarded, never released` });
   const first = held[0] as QuarantineEntry;
   let raw: Buffer;
   try {

@@ -199,9 +199,9 @@ describe("the lead's quarantine", () => {
     expect(staff.map((m) => m.Content?.Simple?.Body?.Text?.Data).join("\n")).toContain("tampoco escanea");
   });
 
-  // A release passes no SES verdicts, so receiveMail cannot see the virus FAIL again: admin.ts must
-  // refuse to release a "virus" entry (409). Flip `it.fails` to `it` once it does.
-  it.fails("release: a mail held for a virus is never processed", async () => {
+  // A release passes no SES verdicts, so receiveMail cannot see the virus FAIL again: admin.ts
+  // refuses to release a "virus" entry (409).
+  it("release: a mail held for a virus is never processed", async () => {
     const w = world();
     const held = await receiveMail(w.deps, mail("Ana <ana@cliente.es>", "Factura", "Adjunto la factura."), {
       verdicts: { virus: "FAIL", spam: "PASS" },
