@@ -125,9 +125,10 @@ export interface CoachedTurn {
 }
 
 /**
- * Coaches a client-bound command the ticket would apply (any other event passes untouched). Flagged: it is held (replacing the one held
- * for the same command), its technician gets one mail naming each phrase, and the timeline's reason
- * is returned. Not flagged, or released by #send: the one held for that command is superseded.
+ * Coaches a client-bound command the ticket would apply (any other event passes untouched).
+ * Flagged: it is held (replacing the one held for the same command), its technician gets one mail
+ * naming each phrase, and the timeline's reason is returned. Not flagged, or released by #send: the
+ * one held for that command is superseded.
  */
 export function holdIfFlagged(turn: CoachedTurn, event: TicketEvent, released: boolean): string | undefined {
   const { ticket, settings } = turn;
