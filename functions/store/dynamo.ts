@@ -88,7 +88,8 @@ export async function queryShards(
     ),
   );
   const sortKey = (item: Record<string, unknown>) => String(item[index.sortKey] ?? "");
-  return shards.flat().sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+  // By code unit, as DynamoDB orders string keys (localeCompare would follow a locale's collation).
+  return shards.flat().sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
 }
 
 /** Items by key, any number, read consistently 100 at a time; missing ones are left out of the map. */
