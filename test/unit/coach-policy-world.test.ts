@@ -45,6 +45,12 @@ describe("the tone coach on the in-memory world", () => {
     expect(text(coach)).toContain("sin falta");
     expect(text(coach)).toContain("#enviar");
     expect((await w.deps.tickets.load("T-1001"))?.held).toHaveLength(1);
+    // The timeline keeps the command, marked as held, with the phrases the coach named.
+    const entry = (await w.deps.tickets.timeline("T-1001")).find((e) => e.type === "plan");
+    expect(entry?.data).toMatchObject({
+      outcome: "applied",
+      reason: expect.stringMatching(/held by the tone coach: .*sin falta/),
+    });
 
     w.advance(600_000);
     await receiveMail(w.deps, mail("Lucía <lucia@aviso.test>", "Re: [#T-1001] No imprime", "#enviar"));
