@@ -10,6 +10,7 @@ import { recordResolvedIncident } from "../../functions/app/similar-incidents";
 import type { Ticket } from "../../functions/core";
 import { load } from "../../functions/core/similar";
 import { fileIncidentIndexStore, memoryIncidentIndexStore } from "../../functions/store/incident-index-file";
+import { localParts } from "../../infra/local/deps";
 import { quiet } from "../support/memory-world";
 
 let dir: string;
@@ -96,5 +97,22 @@ describe("the index file", () => {
     await rm(`${file}.lock`);
     expect(await saving).toBeTruthy();
     expect(await readFile(file, "utf8")).toBe("after the other writer");
+  });
+});
+
+describe("the local runtime's parts", () => {
+  it("keep the index in the file they are given, and in memory (as the table) without one", async () => {
+    const file = join(dir, "similar-incidents.json");
+    const ends = { dynamodb: "http://127.0.0.1:1", ses: "http://127.0.0.1:2", mailDir: dir };
+    const persisted = localParts({ ...ends, incidentIndexFile: file });
+    expect(
+      await recordResolvedIncident(
+        { ...deps(file), incidentIndex: persisted.incidentIndex },
+        resolved("T-1001", "Zebra"),
+      ),
+    ).toBe(true);
+    expect(load(await readFile(file, "utf8")).search.has("T-1001")).toBe(true);
+    const inMemory = localParts(ends);
+    expect(await inMemory.incidentIndex.load()).toBeUndefined();
   });
 });
