@@ -6,7 +6,12 @@ import { isSent } from "./effect-result";
 import { verifySignedLink } from "./feedback-link";
 import { type ApiRequest, type ApiResponse, html, json, text } from "./http";
 import { feedbackFormPage } from "./pages/feedback-form";
-import { feedbackExpiredPage, feedbackRatingMissing, feedbackThanksPage } from "./pages/feedback-thanks";
+import {
+  feedbackExpiredPage,
+  feedbackInvalidLink,
+  feedbackRatingMissing,
+  feedbackThanksPage,
+} from "./pages/feedback-thanks";
 import { type LeadSignIn, leadPage, leadPageHeaders } from "./pages/lead";
 import { LEAD_PAGE, leadPageRoute } from "./pages/lead-routes";
 import type { Stores } from "./ports";
@@ -130,10 +135,10 @@ export async function handleApiRequest(deps: ApiDeps, asked: ApiRequest): Promis
     // Signed over the ticket and the expiry, compared in constant time, before anything is read.
     const link = { exp: request.query?.exp ?? "", sig: request.query?.sig ?? "" };
     const verdict = verifySignedLink(ticketId, link, deps.config.tokenSecret, deps.clock.now());
-    if (verdict === "invalid") return text(403, "This feedback link is not valid.");
+    if (verdict === "invalid") return text(403, feedbackInvalidLink(deps.config.defaultLocale));
     // The pages speak the ticket's language.
     const ticket = await deps.tickets.load(ticketId);
-    if (!ticket) return text(404, "This feedback link is not valid.");
+    if (!ticket) return text(404, feedbackInvalidLink(deps.config.defaultLocale));
     const locale = ticket.client.locale;
     if (verdict === "expired") return html(403, feedbackExpiredPage(locale));
     if (method === "GET") return html(200, feedbackFormPage(locale, ticketId, link, ticket.feedback));

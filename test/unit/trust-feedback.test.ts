@@ -163,6 +163,12 @@ describe("feedback links (issue 14, finding 7)", () => {
     for (const variant of variants) {
       const response = await handleApiRequest(w.deps, { method: "GET", path: url.pathname, query: variant });
       expect(response.status, JSON.stringify(variant)).toBe(403);
+      // One language: the installation's, since a forged link's ticket cannot choose it.
+      expect(response.body).toBe(
+        w.deps.config.defaultLocale === "es"
+          ? "Este enlace de valoración no es válido."
+          : "This feedback link is not valid.",
+      );
     }
     const other = `/feedback/T-${Number(ticketId.slice(2)) + 1}`;
     expect((await handleApiRequest(w.deps, { method: "GET", path: other, query })).status).toBe(403);

@@ -9,6 +9,7 @@ const words = {
     expired:
       "Este enlace ha caducado. Si quieres contarnos algo de esta petición, responde al correo que te enviamos.",
     invalidRating: "Elige una puntuación de 1 a 5.",
+    invalidLink: "Este enlace de valoración no es válido.",
   },
   en: {
     title: "Thank you",
@@ -17,6 +18,7 @@ const words = {
     expired:
       "This link has expired. If you want to tell us anything about this request, reply to the mail we sent you.",
     invalidRating: "Please choose a rating from 1 to 5.",
+    invalidLink: "This feedback link is not valid.",
   },
 } satisfies Record<Locale, unknown>;
 
@@ -35,4 +37,12 @@ export function feedbackExpiredPage(locale: Locale): string {
 /** The form was sent without a rating from 1 to 5. */
 export function feedbackRatingMissing(locale: Locale): string {
   return words[locale].invalidRating;
+}
+
+/**
+ * A link whose signature does not hold, or whose ticket is gone: its ticket cannot be trusted to
+ * choose the language, so the installation's own language speaks.
+ */
+export function feedbackInvalidLink(locale: Locale): string {
+  return words[locale].invalidLink;
 }
