@@ -98,7 +98,7 @@ export async function fuzzFigures(mails: number): Promise<Figure[]> {
 export async function adversarialFigures(mails: number): Promise<Figure[]> {
   const r = await withLocalParts((e) => runAdversarial({ dynamoEndpoint: e.dynamo, mails }));
   const kinds = Object.entries(r.quarantinedByKind)
-    .map(([kind, n]) => `${kind} ${n}`)
+    .map(([kind, n]) => `${kind} ${n} (first: ${r.firstReasonByKind[kind] ?? "?"})`)
     .join(", ");
   // Many short lines cost postal-mime ~10 µs each; parse.ts hands it a bounded view (inspectionView).
   const blank = `From: a@fuzz.invalid\r\nTo: soporte@aviso.test\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nhola\r\n${" \r\n".repeat((256 * 1024) / 3)}`;

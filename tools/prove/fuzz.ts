@@ -43,6 +43,8 @@ export interface InboundTally {
   processed: number;
   quarantined: number;
   quarantinedByKind: Record<string, number>;
+  /** The first reason given for each kind held, to say why without reading the quarantine. */
+  firstReasonByKind: Record<string, string>;
   crashes: number;
   silentDrops: number;
   rawNotKept: number;
@@ -213,6 +215,7 @@ export async function runFuzzer(options: {
     processed: 0,
     quarantined: 0,
     quarantinedByKind: {},
+    firstReasonByKind: {},
     crashes: 0,
     silentDrops: 0,
     rawNotKept: 0,
@@ -281,6 +284,7 @@ type Tally = Pick<
   | "processed"
   | "quarantined"
   | "quarantinedByKind"
+  | "firstReasonByKind"
   | "crashes"
   | "silentDrops"
   | "rawNotKept"
@@ -328,6 +332,8 @@ async function feed(
           }
           report.quarantined += 1;
           report.quarantinedByKind[outcome.kind] = (report.quarantinedByKind[outcome.kind] ?? 0) + 1;
+          report.firstReasonByKind[outcome.kind] ??=
+            `${outcome.reason} (mail ${next}, ${applied.join(" + ")})`;
         } else if (outcome.outcome === "applied" || outcome.outcome === "duplicate") {
           report.processed += 1;
         } else {
@@ -565,6 +571,7 @@ export async function runAdversarial(options: {
     processed: 0,
     quarantined: 0,
     quarantinedByKind: {},
+    firstReasonByKind: {},
     crashes: 0,
     silentDrops: 0,
     rawNotKept: 0,
