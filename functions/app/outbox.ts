@@ -96,6 +96,7 @@ export async function performOutboxItem(
       if (item.effect.kind === "send-client") await deps.mail.appendThread(item.ticketId, messageId, now);
       const result: EffectResult = { outcome: "sent", messageId, confirmedByLedger: true };
       await deps.outbox.complete(item.ticketId, item.effect.id, result, now);
+      await indexAfterEffect(deps, item.effect, ticket);
       deps.log.warn("interrupted send found already accepted; not sent again", {
         ticketId: item.ticketId,
         effectId: item.effect.id,

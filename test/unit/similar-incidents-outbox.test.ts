@@ -6,6 +6,7 @@
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { describe, expect, it, vi } from "vitest";
 import { receiveMail } from "../../functions/app/inbound";
+import { performOutboxItem } from "../../functions/app/outbox";
 import type { IncidentIndexStore } from "../../functions/app/ports";
 import {
   INDEX_TTL_SECONDS,
@@ -197,8 +198,7 @@ describe("similar past incidents through the outbox", () => {
         `#resuelto\nCausa: ${CAUSE}\nSolución: ${FIX}`,
       ),
     );
-    for (const item of await deps.outbox.pending())
-      await (await import("../../functions/app/outbox")).performOutboxItem(deps, item);
+    for (const item of await deps.outbox.pending()) await performOutboxItem(deps, item);
     const resolution = (await deps.outbox.list("T-1001")).find(
       (item) => item.effect.kind === "send-client" && item.effect.template === "resolution",
     );
@@ -209,6 +209,36 @@ describe("similar past incidents through the outbox", () => {
     ).toHaveLength(1);
     expect(errors).toContain("similar-incidents index not updated; the mail went out regardless");
     expect(await deps.outbox.pending()).toEqual([]);
+  });
+
+  it("a resolution mail found already sent after an interrupted attempt still adds its ticket, without a second mail", async () => {
+    const w = similarWorld();
+    const deps = { ...w.deps, sentLedger: { sentMessageId: async () => "<sent-before-crash@ses.test>" } };
+    await receiveMail(deps, mail("Ana <ana@almacen.es>", "Zebra en blanco", "La Zebra imprime en blanco."));
+    await w.drain();
+    await receiveMail(
+      deps,
+      mail(
+        "Lucía <lucia@aviso.test>",
+        "Re: [#T-1001] Zebra en blanco",
+        `#resuelto\nCausa: ${CAUSE}\nSolución: ${FIX}`,
+      ),
+    );
+    const resolution = (await deps.outbox.pending()).find(
+      (item) => item.effect.kind === "send-client" && item.effect.template === "resolution",
+    );
+    if (!resolution) throw new Error("no resolution effect");
+    // An attempt claimed it and died; its lease runs out.
+    await deps.outbox.claim("T-1001", resolution.effect.id, deps.clock.now());
+    w.advance(10 * 60_000);
+    const mailsBefore = w.sent.length;
+    await performOutboxItem(deps, resolution);
+    expect(w.sent).toHaveLength(mailsBefore);
+    expect((await deps.outbox.item("T-1001", resolution.effect.id))?.result).toMatchObject({
+      confirmedByLedger: true,
+    });
+    const request = { subject: "Zebra", text: "la Zebra imprime en blanco", locale: "es" as const };
+    expect((await similarForNotice(deps, "T-9999", request)).map((s) => s.code)).toEqual(["T-1001"]);
   });
 
   it("a reopened ticket leaves the index; resolved again, it comes back", async () => {
