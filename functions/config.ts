@@ -51,6 +51,11 @@ export const AvisoConfigSchema = z.object({
   closedTicketRetentionDays: z.number().int().min(1).default(DEFAULT_CLOSED_TICKET_RETENTION_DAYS),
   /** Public base URL of the feedback endpoint (links in the resolution mail). */
   feedbackUrl: z.url(),
+  /**
+   * Public base URL of the clients' status pages (`<statusUrl>/T-1042?exp=…&sig=…`, linked from every
+   * client mail). Unset: the feedback URL's with /status for /feedback, the same API's route.
+   */
+  statusUrl: z.url().optional(),
 });
 
 export type AvisoConfig = z.infer<typeof AvisoConfigSchema>;

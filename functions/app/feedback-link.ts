@@ -62,3 +62,33 @@ export function feedbackLink(base: string, ticketId: string, secret: string, sen
 export function feedbackLinkExpiry(sentAt: Date): Date {
   return new Date(sentAt.getTime() + FEEDBACK_LINK_LIFETIME_DAYS * 86_400_000);
 }
+
+/**
+ * Days a status page link works, counted from the mail that carries it. Every client mail carries a
+ * fresh one, so while a ticket is alive the newest link in the client's inbox is at most a business
+ * day old; ninety days (longer than the feedback link's sixty) let a client look back at a closed
+ * request for a quarter, and still bound how long a forwarded or leaked link shows the thread.
+ */
+export const STATUS_LINK_LIFETIME_DAYS = 90;
+
+/** The status page link a client mail carries: valid STATUS_LINK_LIFETIME_DAYS from when it is sent. */
+export function statusLink(base: string, ticketId: string, secret: string, sentAt: Date): string {
+  return signedLink(
+    base,
+    ticketId,
+    secret,
+    new Date(sentAt.getTime() + STATUS_LINK_LIFETIME_DAYS * 86_400_000),
+  );
+}
+
+/**
+ * The public base URL of the status pages: the configured one, else the feedback links' with its last
+ * segment /status (both are routes of the same API, on AWS and locally).
+ */
+export function statusBaseUrl(config: { statusUrl?: string | undefined; feedbackUrl: string }): string {
+  if (config.statusUrl) return config.statusUrl;
+  const feedback = config.feedbackUrl.replace(/\/+$/, "");
+  return /\/feedback$/.test(feedback)
+    ? feedback.replace(/\/feedback$/, "/status")
+    : new URL("/status", feedback).href;
+}

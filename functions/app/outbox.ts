@@ -13,7 +13,7 @@ import {
   isTransientFailure,
   type SkippedRecipient,
 } from "./effect-result";
-import { feedbackLink } from "./feedback-link";
+import { feedbackLink, statusBaseUrl, statusLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
 import {
   type FeedbackRepository,
@@ -217,6 +217,7 @@ async function perform(
       const rendered = renderMessage(effect.locale, effect.template, effect.data, {
         timeZone,
         feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret, deps.clock.now()),
+        statusUrl: statusLink(statusBaseUrl(config), ticketId, config.tokenSecret, deps.clock.now()),
       });
       const result = await sendTo(deps, {
         ticketId,
