@@ -10,7 +10,7 @@ import {
   serialize,
   similarIncidents,
 } from "../core/similar";
-import type { Clock, Logger, Metrics } from "./clock";
+import type { Clock, Logger } from "./clock";
 import type { IncidentIndexStore } from "./ports";
 
 /**
@@ -30,9 +30,6 @@ export interface SimilarIncidentsDeps {
   incidentIndex?: IncidentIndexStore;
   clock: Clock;
   log: Logger;
-  metrics?: Metrics;
-  /** defaultLocale: the language a request is read in when its ticket cannot be read. */
-  config: { defaultLocale: Locale };
 }
 
 /** What the technicians' notice shows of each incident. */
@@ -104,6 +101,9 @@ async function changeIndex(
       cache.set(store, base);
       return true;
     }
+    // A replaced or removed incident is only discarded; its terms stay in the postings until a
+    // vacuum. Vacuumed before writing, a forgotten client's words are not kept in the stored index.
+    if (base.index.search.dirtCount > 0) await base.index.search.vacuum({ batchSize: 100_000, batchWait: 0 });
     const version = await store.save(serialize(base.index), base.version);
     if (version !== false) {
       cache.set(store, { index: base.index, version, checkedAt: now });
@@ -209,7 +209,8 @@ type StaffNotice = Extract<Effect, { kind: "notify" }>;
 
 /** A new ticket's notice to the technicians, with the resolved incidents most like its request. */
 export async function withSimilarIncidents(
-  deps: SimilarIncidentsDeps,
+  /** config.defaultLocale: the language a request is read in when its ticket cannot be read. */
+  deps: SimilarIncidentsDeps & { config: { defaultLocale: Locale } },
   ticketId: string,
   effect: StaffNotice,
   loadTicket: () => Promise<Ticket | undefined>,

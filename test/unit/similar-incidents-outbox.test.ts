@@ -9,6 +9,7 @@ import { receiveMail } from "../../functions/app/inbound";
 import { performOutboxItem } from "../../functions/app/outbox";
 import type { IncidentIndexStore } from "../../functions/app/ports";
 import {
+  forgetIncidents,
   INDEX_TTL_SECONDS,
   recordResolvedIncident,
   similarForNotice,
@@ -266,6 +267,23 @@ describe("similar past incidents through the outbox", () => {
     expect((await similarForNotice(w.deps, "T-9999", request))[0]?.cause).toBe(
       "el rollo de etiquetas era de otro ancho",
     );
+  });
+
+  it("forgetting a client's tickets takes them out of the index, and a second time writes nothing", async () => {
+    const store = memoryIncidentIndexStore();
+    const w = similarWorld({ incidentIndex: store });
+    await zebraStory(w);
+    const request = { subject: "Zebra", text: "la Zebra imprime en blanco", locale: "es" as const };
+    expect((await similarForNotice(w.deps, "T-9999", request)).map((s) => s.code)).toEqual(["T-1001"]);
+    expect(await forgetIncidents(w.deps, ["T-1001", "T-4040"])).toBe(true);
+    const writes = store.writes;
+    expect(await similarForNotice(w.deps, "T-9999", request)).toEqual([]);
+    const stored = await store.load();
+    if (!stored || stored === "unchanged") throw new Error("no index");
+    expect(stored.document).not.toContain("T-1001");
+    expect(stored.document.toLowerCase()).not.toContain("zd420");
+    expect(await forgetIncidents(w.deps, ["T-1001"])).toBe(true);
+    expect(store.writes).toBe(writes);
   });
 
   it("another warm process sees a resolution once its cached index is older than the TTL", async () => {
