@@ -5,8 +5,14 @@
 import * as z from "zod";
 import type { EffectResult } from "../app/effect-result";
 import type { FeedbackEntry, OutboxItem, QuarantineEntry, TimelineEntry } from "../app/ports";
-import type { Effect, MessageData, Ticket } from "../core";
 import { LocaleSchema, TimerNameSchema } from "../core/events";
+import {
+  COACHED_EVENT_TYPES,
+  type CoachedEvent,
+  type Effect,
+  type MessageData,
+  type Ticket,
+} from "../core/model";
 
 /**
  * Builds a schema when the module loads. Marked free of side effects, so the bundler leaves out the
@@ -34,6 +40,14 @@ const calendar = schema(() =>
 );
 const stamped = <T extends z.ZodRawShape>(shape: T) => z.object({ ...shape, at: z.string() });
 const optionalText = schema(() => z.string().optional());
+const coachNote = schema(() =>
+  z.object({
+    phrase: z.string(),
+    rule: z.enum(["promise", "date", "negative"]),
+    why: z.string(),
+    suggestion: z.string(),
+  }),
+);
 
 export const TicketSchema: z.ZodType<Ticket> = schema(() =>
   z.object({
@@ -69,6 +83,28 @@ export const TicketSchema: z.ZodType<Ticket> = schema(() =>
     }),
     closedAt: optionalText,
     seenEventIds: z.array(z.string()),
+    clientAuthenticated: z.boolean().optional(),
+    held: z
+      .array(
+        z.object({
+          // The command as it was validated on arrival (core/events.ts), kept whole.
+          event: z.custom<CoachedEvent>(
+            (value) =>
+              z
+                .looseObject({
+                  type: z.enum(COACHED_EVENT_TYPES),
+                  id: z.string(),
+                  ticketId: z.string(),
+                  actor: person,
+                })
+                .safeParse(value).success,
+            "a held command",
+          ),
+          flags: z.array(coachNote),
+          at: z.string(),
+        }),
+      )
+      .optional(),
   }),
 );
 
@@ -100,6 +136,9 @@ const messageData: z.ZodType<MessageData> = schema(() =>
     reason: optionalText,
     clientAddress: optionalText,
     dueAt: optionalText,
+    coach: z.array(coachNote).optional(),
+    command: optionalText,
+    replaced: z.boolean().optional(),
   }),
 );
 
