@@ -80,10 +80,12 @@ export async function parseMail(raw: Buffer | string): Promise<ParseResult> {
  * - keeps of each part at most 512 KiB (twice what the reply parser reads, MAX_INSPECTED_CHARS in
  *   quotes.ts), and of a part read line by line (base64, quoted-printable, a preamble) 4,000 lines;
  *   64 lines of any part that is not text (an attachment: inspection needs its type, not its bytes);
- * - holds at most 1 MiB, 8,000 lines read one by one, 2,000 parts and 2,000 lines per header
- *   block, and takes at most 200,000 steps (a line, or a body skipped in one search to its next
- *   line that starts with "--"). Past a part's limit the view skips to the next boundary; past a
- *   total, it ends there. `truncated` then says so; attachment sizes are of what was read.
+ * - holds at most 1 MiB, 8,000 lines read one by one, 500 parts (16 of them carried messages, each
+ *   parsed anew by postal-mime; past that a message's body is read as an attachment's), 2,000
+ *   lines per header block, and takes at most 200,000 steps (a line, or a body skipped in one
+ *   search to its next line that starts with "--"). Past a part's limit the view skips to the next
+ *   boundary; past a total, it ends there. `truncated` then says so; attachment sizes are of what
+ *   was read.
  * Every boundary line is kept, so postal-mime sees the structure it would have seen.
  */
 export const INSPECTION_VIEW_LIMITS = {
@@ -93,7 +95,8 @@ export const INSPECTION_VIEW_LIMITS = {
   headerLines: 2_000,
   bytes: 1024 * 1024,
   lines: 8_000,
-  parts: 2_000,
+  parts: 500,
+  messages: 16,
   scannedLines: 200_000,
 } as const;
 
@@ -143,6 +146,7 @@ export function inspectionView(buffer: Buffer): { view: Buffer; truncated: boole
   let bytes = 0;
   let lines = 0;
   let parts = 1;
+  let messages = 0;
   let scanned = 0;
   let part = viewPart();
   for (let start = 0; start < buffer.length; ) {
@@ -188,7 +192,8 @@ export function inspectionView(buffer: Buffer): { view: Buffer; truncated: boole
       keep(line);
       lines++;
       // A message's body starts with the headers of the message it carries.
-      part = read.nested
+      const nested = read.nested && ++messages <= limits.messages;
+      part = nested
         ? viewPart()
         : {
             ...viewPart(),

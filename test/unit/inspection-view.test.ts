@@ -170,6 +170,37 @@ describe("inspection reads a bounded view of the raw mail", () => {
   });
 });
 
+describe("hostile MIME structure is read in bounded time too", () => {
+  const head = "From: a@x.example\r\nTo: soporte@aviso.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n";
+  const cases: [string, string][] = [
+    [
+      "8 MiB of '--' lines in a text part",
+      `${head}Content-Type: text/plain\r\n\r\nhola\r\n${"--\n".repeat((8 * MiB) / 3)}`,
+    ],
+    [
+      "100,000 empty parts",
+      `${head}Content-Type: multipart/mixed; boundary="b"\r\n\r\n${"--b\r\n\r\nx\r\n".repeat(100_000)}--b--\r\n`,
+    ],
+    [
+      "2,000 messages carried one in another",
+      `${head}${"Content-Type: message/rfc822\r\n\r\n".repeat(2_000)}hola\r\n`,
+    ],
+    ["a header block of 500,000 lines", `${head}${"X-A: b\r\n".repeat(500_000)}\r\nhola`],
+    [
+      "8 MiB of one-character base64 lines",
+      `${head}Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n${"Q\n".repeat(4 * MiB)}`,
+    ],
+  ];
+  for (const [name, raw] of cases) {
+    it(`inspects ${name} in well under a second, never throwing`, async () => {
+      const buffer = Buffer.from(raw);
+      const { value, ms } = await timed(() => inspectMail(buffer, context));
+      expect(ms).toBeLessThan(700);
+      expect(value.reason).not.toBe("");
+    });
+  }
+});
+
 describe("stored text is capped by bytes (issue 14: item too large)", () => {
   it("caps the visible text of 240 KB of four-byte characters at MAX_STORED_TEXT_BYTES", async () => {
     const inspection = await inspectMail(plain("😀".repeat(60_000)), context);
