@@ -392,9 +392,8 @@ async function handBackOrGiveUp(deps: OutboxDeps, item: OutboxItem, error: Error
     ...told,
   };
   await deps.outbox.complete(ticketId, effect.id, result, deps.clock.now());
-  deps.metrics?.record([
-    { name: "EffectsGivenUp", unit: "Count", value: 1, dimensions: { kind: effect.kind } },
-  ]);
+  // No dimension: the stack alarms on the one series (service=aviso); the kind is in the log line.
+  deps.metrics?.record([{ name: "EffectsGivenUp", unit: "Count", value: 1 }]);
   deps.log.error(
     "notice" in told
       ? "effect given up; the technicians are told"

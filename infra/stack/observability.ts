@@ -68,6 +68,24 @@ export class Observability extends Construct {
           'aviso: the global inbound cap held mail in quarantine (kind "rate-limited"): a flood, or a cap too low; GET /quarantine, then release or discard (see "Operating aviso" in the README)',
       }),
     );
+    // Bounded effect retries (issue 15): an effect given up is mailed to the technicians; the alarm
+    // is what is left when that mail cannot go either.
+    this.alarms.push(
+      new cloudwatch.Metric({
+        namespace: "aviso",
+        metricName: "EffectsGivenUp",
+        dimensionsMap: { service: "aviso" },
+        statistic: "Sum",
+        period: Duration.minutes(5),
+      }).createAlarm(this, "EffectsGivenUp", {
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          'aviso: an outbox effect kept failing and was given up; the technicians were mailed what did not happen (see "Operating aviso" in the README)',
+      }),
+    );
     if (props.alarmEmail) {
       const topic = new sns.Topic(this, "Alarms", { enforceSSL: true });
       // enforceSSL's Deny-only topic policy replaces SNS's default one: CloudWatch must be let in again,

@@ -145,7 +145,7 @@ describe("an effect that keeps failing is given up, and the technicians are told
     expect(notice.Content?.Simple?.Body?.Text?.Data).toContain("14");
     expect(stored?.result).toMatchObject({ notice: expect.stringMatching(/@ses\.test>$/) });
     expect(t.w.metrics.filter((p) => p.name === ("EffectsGivenUp" as string))).toEqual([
-      { name: "EffectsGivenUp", unit: "Count", value: 1, dimensions: { kind: "send-client" } },
+      { name: "EffectsGivenUp", unit: "Count", value: 1 },
     ]);
     expect(t.errors.map((e) => e.message)).toContain("effect given up; the technicians are told");
 
