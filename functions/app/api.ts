@@ -14,6 +14,7 @@ import {
 } from "./pages/feedback-thanks";
 import { type LeadSignIn, leadPage, leadPageHeaders } from "./pages/lead";
 import { LEAD_PAGE, leadPageRoute } from "./pages/lead-routes";
+import { handleStatusRequest } from "./pages/status-route";
 import type { Stores } from "./ports";
 
 export type { ApiRequest, ApiResponse } from "./http";
@@ -48,6 +49,9 @@ export async function handleApiRequest(deps: ApiDeps, asked: ApiRequest): Promis
   const ticketRoute = /^\/tickets\/(T-\d+)$/i.exec(path);
   const eventsRoute = /^\/tickets\/(T-\d+)\/events$/i.exec(path);
   const feedbackRoute = /^\/feedback\/(T-\d+)$/i.exec(path);
+  const statusRoute = /^\/status\/(T-\d+)$/i.exec(path);
+  if (statusRoute && (method === "GET" || method === "POST"))
+    return handleStatusRequest(deps, request, (statusRoute[1] ?? "").toUpperCase());
 
   if (method === "GET" && path === "/tickets") {
     const tickets = await deps.reports.ticketsWithLastSent();
@@ -98,6 +102,7 @@ export async function handleApiRequest(deps: ApiDeps, asked: ApiRequest): Promis
           kind: item.effect.kind,
           ...describeEffect(item.effect),
           status: item.status,
+          ...(isMail(item.effect) ? { delivery: deliveryState(item, timeline) } : {}),
           ...(item.result ? { result: item.result } : {}),
           at: item.createdAt,
         })),
@@ -192,6 +197,34 @@ function summary(ticket: Ticket, now: number, lastSentAt?: string) {
     timers: ticket.timers,
     ...(ticket.feedback ? { rating: ticket.feedback.rating } : {}),
   };
+}
+
+/** A mail effect: what the lead's detail view shows a delivery state for. */
+const isMail = (effect: import("../core").Effect) =>
+  effect.kind === "send-client" || effect.kind === "notify" || effect.kind === "call-task";
+
+/**
+ * Where a mail stands: pending (not performed yet, or being retried), suppressed (nobody could be
+ * mailed: flagged, loop cap, no recipient), failed (given up), sent, or bounced: sent, and a
+ * permanent bounce or complaint came back for it (its delivery-failed event is named after the SES
+ * message id, `ses:<id>:<address>`, and the mail's Message-ID is `<id@…amazonses.com>`).
+ */
+function deliveryState(
+  item: import("./ports").OutboxItem,
+  timeline: import("./ports").TimelineEntry[],
+): "pending" | "sent" | "suppressed" | "failed" | "bounced" {
+  const result = item.result;
+  if (item.status !== "done" || !result) return "pending";
+  if (result.outcome === "failed") return "failed";
+  if (!isSent(result)) return "suppressed";
+  const sesId = /^<([^@>]+)@/.exec(result.messageId)?.[1];
+  const bounced =
+    sesId !== undefined &&
+    timeline.some(
+      (entry) =>
+        entry.type === "delivery-failed" && String(entry.data?.eventId ?? "").startsWith(`ses:${sesId}:`),
+    );
+  return bounced ? "bounced" : "sent";
 }
 
 function describeEffect(effect: import("../core").Effect): Record<string, unknown> {
