@@ -165,6 +165,8 @@ export interface MessageData {
   report?: WeeklyReport;
   /** The tone coach's notes on a held text (staff-coach only). */
   coach?: CoachNote[];
+  /** Resolved tickets most like a new request, added when its notice is sent (staff-new-ticket only). */
+  similar?: { code: string; subject: string; cause: string; fix: string }[];
   /** The command a staff mail is about, as the technician writes it ("#plan", "#diagnostico"). */
   command?: string;
   /** The held text replaces one held before for the same command (staff-coach only). */

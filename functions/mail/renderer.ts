@@ -93,13 +93,6 @@ function renderWith(
   };
 }
 
-/** The tone coach's notice (staff-coach): what it flagged, on which command, replacing a held text or not. */
-type CoachData = MessageData & {
-  coach?: { phrase: string; rule: string; why: string; suggestion: string }[];
-  command?: string;
-  replaced?: boolean;
-};
-
 /**
  * What templates see. A class filled field by field keeps one object shape for every render,
  * several times cheaper for the engine than spreading the data into a new object.
@@ -134,9 +127,10 @@ class RenderContext {
   report: LocalizedReport | undefined;
   feedbackUrl: string | undefined;
   statusUrl: string | undefined;
-  coach: CoachData["coach"];
+  coach: MessageData["coach"];
   command: string | undefined;
   replaced: boolean | undefined;
+  similar: MessageData["similar"];
   replyMarker: string;
 
   constructor(data: MessageData, locale: Locale, options: RenderOptions) {
@@ -167,10 +161,10 @@ class RenderContext {
     this.clientAddress = data.clientAddress;
     this.feedbackUrl = options.feedbackUrl;
     this.statusUrl = options.statusUrl;
-    const coached = data as CoachData;
-    this.coach = coached.coach;
-    this.command = coached.command;
-    this.replaced = coached.replaced;
+    this.coach = data.coach;
+    this.command = data.command;
+    this.replaced = data.replaced;
+    this.similar = data.similar;
   }
 }
 

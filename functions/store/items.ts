@@ -139,6 +139,9 @@ const messageData: z.ZodType<MessageData> = schema(() =>
     coach: z.array(coachNote).optional(),
     command: optionalText,
     replaced: z.boolean().optional(),
+    similar: z
+      .array(z.object({ code: z.string(), subject: z.string(), cause: z.string(), fix: z.string() }))
+      .optional(),
   }),
 );
 

@@ -82,6 +82,7 @@ const data = {
   coach: [{ phrase: "sin falta", rule: "promise", why: "Promete menos.", suggestion: "Di qué harás." }],
   command: "#plan",
   replaced: true,
+  similar: [{ code: "T-1001", subject: "Zebra en blanco", cause: "Sensor", fix: "Calibrado" }],
 } satisfies Required<Omit<MessageData, "report">>;
 
 describe("item schemas keep every field of the model", () => {

@@ -70,19 +70,25 @@ const SAMPLES: Record<Locale, MessageData> = {
     clientAddress: "ana@cliente.example",
     dueAt: "2026-11-24T10:00:00+01:00",
     report: report(),
-    // The tone coach's notice (issue 17), typed loosely until its fields are in MessageData.
-    ...({
-      command: "#plan",
-      replaced: true,
-      coach: [
-        {
-          phrase: "sin falta",
-          rule: "promise",
-          why: "Promete menos y cumple más: nadie tiene esa certeza.",
-          suggestion: "Esperamos tenerlo listo mañana.",
-        },
-      ],
-    } as object),
+    // The tone coach's notice and the similar incidents of a new ticket's (issue 17).
+    command: "#plan",
+    replaced: true,
+    coach: [
+      {
+        phrase: "sin falta",
+        rule: "promise",
+        why: "Promete menos y cumple más: nadie tiene esa certeza.",
+        suggestion: "Esperamos tenerlo listo mañana.",
+      },
+    ],
+    similar: [
+      {
+        code: "T-1001",
+        subject: "La impresora de etiquetas Zebra imprime en blanco",
+        cause: "El sensor de papel no estaba calibrado tras cambiar el rollo.",
+        fix: "Calibramos el sensor desde el panel de la impresora.",
+      },
+    ],
   },
   en: {
     ticketId: "T-1042",
@@ -112,18 +118,24 @@ const SAMPLES: Record<Locale, MessageData> = {
     clientAddress: "jane@client.example",
     dueAt: "2026-11-24T10:00:00+01:00",
     report: report(),
-    ...({
-      command: "#plan",
-      replaced: true,
-      coach: [
-        {
-          phrase: "without fail",
-          rule: "promise",
-          why: "Promise less, deliver more: nobody has that certainty.",
-          suggestion: "We expect to have it ready tomorrow.",
-        },
-      ],
-    } as object),
+    command: "#plan",
+    replaced: true,
+    coach: [
+      {
+        phrase: "without fail",
+        rule: "promise",
+        why: "Promise less, deliver more: nobody has that certainty.",
+        suggestion: "We expect to have it ready tomorrow.",
+      },
+    ],
+    similar: [
+      {
+        code: "T-1001",
+        subject: "The Zebra label printer prints blank labels",
+        cause: "The media sensor was not calibrated after a new roll was loaded.",
+        fix: "We ran the media calibration from the printer's panel.",
+      },
+    ],
   },
 };
 

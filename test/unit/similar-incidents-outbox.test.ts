@@ -26,23 +26,6 @@ vi.mock("../../functions/mail/render", async (original) => {
   return { ...real, renderMessage: vi.fn(real.renderMessage) };
 });
 
-/**
- * The templates see only the fields the renderer's context copies (functions/mail/renderer.ts); until
- * it copies `similar`, the rendered list is checked no further than the data handed to it.
- */
-const rendererShowsSimilar = (() => {
-  const data = {
-    ticketId: "T-1",
-    subject: "s",
-    similar: [{ code: "T-9", subject: "s", cause: "c", fix: "f" }],
-  };
-  try {
-    return renderMessage("en", "staff-new-ticket", data, { timeZone: "UTC" }).text.includes("T-9");
-  } catch {
-    return false;
-  }
-})();
-
 function mail(from: string, subject: string, body: string) {
   const head = [
     `From: ${from}`,
@@ -130,39 +113,33 @@ describe("similar past incidents through the outbox", () => {
     expect(text(ack)).not.toContain("ZD420");
   });
 
-  it.skipIf(!rendererShowsSimilar)(
-    "shows the resolved Zebra ticket's code and cause in the mail the technicians get for the second one",
-    async () => {
-      const w = similarWorld();
-      await zebraStory(w);
-      expect(text(noticeOf(w, "T-1001"))).not.toContain("Casos parecidos");
-      const second = noticeOf(w, "T-1002");
-      expect(recipients(second)).toEqual(["lucia@aviso.test"]);
-      const body = text(second);
-      expect(body).toContain("Casos parecidos ya resueltos");
-      expect(body).toContain("#T-1001");
-      expect(body).toContain(CAUSE);
-      expect(body).toContain(FIX);
-    },
-  );
+  it("shows the resolved Zebra ticket's code and cause in the mail the technicians get for the second one", async () => {
+    const w = similarWorld();
+    await zebraStory(w);
+    expect(text(noticeOf(w, "T-1001"))).not.toContain("Casos parecidos");
+    const second = noticeOf(w, "T-1002");
+    expect(recipients(second)).toEqual(["lucia@aviso.test"]);
+    const body = text(second);
+    expect(body).toContain("Casos parecidos ya resueltos");
+    expect(body).toContain("#T-1001");
+    expect(body).toContain(CAUSE);
+    expect(body).toContain(FIX);
+  });
 
-  it.skipIf(!rendererShowsSimilar)(
-    "lists them in the notice's own language only, and lists nothing when there are none",
-    () => {
-      const similar = [{ code: "T-1001", subject: "Zebra", cause: "driver", fix: "rollback" }];
-      const data = { ticketId: "T-1002", subject: "Zebra", clientAddress: "p@x.es", request: "Zebra" };
-      const render = (locale: "es" | "en", extra: object) =>
-        renderMessage(locale, "staff-new-ticket", { ...data, ...extra }, { timeZone: "UTC" }).text;
-      const es = render("es", { similar });
-      expect(es).toMatch(/Casos parecidos ya resueltos[\s\S]*Causa: driver\s+Solución: rollback/);
-      expect(es).not.toMatch(/\b(Similar|resolved|incidents|Cause|Fix)\b/);
-      const en = render("en", { similar });
-      expect(en).toMatch(/Similar resolved incidents[\s\S]*Cause: driver\s+Fix: rollback/);
-      expect(en).not.toMatch(/\b(Casos|parecidos|resueltos|Causa|Solución|causa|solución)\b/);
-      for (const locale of ["es", "en"] as const)
-        expect(render(locale, { similar: [] })).toBe(render(locale, {}));
-    },
-  );
+  it("lists them in the notice's own language only, and lists nothing when there are none", () => {
+    const similar = [{ code: "T-1001", subject: "Zebra", cause: "driver", fix: "rollback" }];
+    const data = { ticketId: "T-1002", subject: "Zebra", clientAddress: "p@x.es", request: "Zebra" };
+    const render = (locale: "es" | "en", extra: object) =>
+      renderMessage(locale, "staff-new-ticket", { ...data, ...extra }, { timeZone: "UTC" }).text;
+    const es = render("es", { similar });
+    expect(es).toMatch(/Casos parecidos ya resueltos[\s\S]*Causa: driver\s+Solución: rollback/);
+    expect(es).not.toMatch(/\b(Similar|resolved|incidents|Cause|Fix)\b/);
+    const en = render("en", { similar });
+    expect(en).toMatch(/Similar resolved incidents[\s\S]*Cause: driver\s+Fix: rollback/);
+    expect(en).not.toMatch(/\b(Casos|parecidos|resueltos|Causa|Solución|causa|solución)\b/);
+    for (const locale of ["es", "en"] as const)
+      expect(render(locale, { similar: [] })).toBe(render(locale, {}));
+  });
 
   it("writes the index once per resolution, replacing the ticket when it is resolved again", async () => {
     const store = memoryIncidentIndexStore();
