@@ -113,6 +113,7 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       dynamodb: dynamo.endpoint,
       ses: ses.endpoint,
       mailDir,
+      ...(options.persist ? { incidentIndexFile: join(options.dataDir, "similar-incidents.json") } : {}),
     });
     await ensureTable(client);
     const clock = await LocalClock.open({
