@@ -3,13 +3,17 @@
  * the raw mail those items point at. `npm run aviso -- forget <address>` locally (tools/forget.ts),
  * `DELETE /clients/{address}` (IAM) on AWS (app/admin.ts).
  */
-import type { Logger } from "./clock";
-import type { ErasureReport, RawMailReader, ReportRepository } from "./ports";
+import { type Clock, type Logger, systemClock } from "./clock";
+import type { ErasureReport, IncidentIndexStore, RawMailReader, ReportRepository } from "./ports";
+import { forgetIncidents } from "./similar-incidents";
 
 export interface ForgetDeps {
   reports: Pick<ReportRepository, "forgetClient" | "expireTickets">;
   /** Deletes kept raw mail; without it the references are reported as kept. */
   rawMailReader?: RawMailReader;
+  /** The similar-incidents index: an erased ticket's request, cause and fix are taken out of it too. */
+  incidentIndex?: IncidentIndexStore;
+  clock?: Clock;
   log: Logger;
 }
 
@@ -41,6 +45,7 @@ export async function expireClosedTickets(
   const dryRun = options.dryRun === true;
   const report = await deps.reports.expireTickets(closedBefore, { dryRun });
   const rawMail = await removeRawMail(deps, report.rawRefs, dryRun);
+  if (!dryRun) await forgetIncidents({ ...deps, clock: deps.clock }, report.tickets);
   deps.log.info("closed tickets expired", {
     closedBefore: closedBefore.toISOString(),
     tickets: report.tickets,
@@ -57,6 +62,7 @@ export async function forgetClient(
   const dryRun = options.dryRun === true;
   const report = await deps.reports.forgetClient(address, { dryRun });
   const rawMail = await removeRawMail(deps, report.rawRefs, dryRun);
+  if (!dryRun) await forgetIncidents({ ...deps, clock: deps.clock ?? systemClock }, report.tickets);
   // The address is not logged: the log would keep what the erasure removed.
   deps.log.warn(dryRun ? "client erasure counted (dry run)" : "client erased", {
     tickets: report.tickets,
