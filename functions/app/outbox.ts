@@ -3,6 +3,7 @@ import type { AvisoConfig } from "../config";
 import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
+import { SES_LIMITS } from "../mail/ses-contract";
 import { replyAddress } from "../mail/thread";
 import type { Clock, Logger, Metrics } from "./clock";
 import {
@@ -25,7 +26,7 @@ import {
   type Throttle,
   type TicketReader,
 } from "./ports";
-import { isConfiguredStaff, staffRecipients, techniciansOf } from "./recipients";
+import { clientCopies, isConfiguredStaff, staffRecipients, techniciansOf } from "./recipients";
 import { indexAfterEffect, withSimilarIncidents } from "./similar-incidents";
 
 export interface Mailer {
@@ -219,10 +220,18 @@ async function perform(
         feedbackUrl: feedbackLink(config.feedbackUrl, ticketId, config.tokenSecret, deps.clock.now()),
         statusUrl: statusLink(statusBaseUrl(config), ticketId, config.tokenSecret, deps.clock.now()),
       });
+      // The ticket's colleagues as they stand when the mail goes (a retry reads them again).
+      const copies = clientCopies(config, ticket, SES_LIMITS.recipients - 1);
+      if (copies.dropped.length > 0)
+        deps.log.warn("copied addresses left off: SES takes at most 50 recipients a mail", {
+          ticketId,
+          dropped: copies.dropped,
+        });
       const result = await sendTo(deps, {
         ticketId,
         effectId: effect.id,
         to: [effect.to],
+        cc: copies.cc,
         rendered,
         automatic: effect.automatic,
         clientThread: true,
@@ -270,6 +279,8 @@ interface Sending {
   /** The outbox effect the mail performs (tagged, so the sent ledger knows it); none for a notice about one. */
   effectId?: string;
   to: Person[];
+  /** Copied (Cc), each held to the same flags and loop cap as `to`. */
+  cc?: Person[];
   rendered: ReturnType<typeof renderMessage>;
   /** Automatic mail carries Auto-Submitted and counts toward the loop caps. */
   automatic: boolean;
@@ -284,22 +295,22 @@ interface Sending {
 
 async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult> {
   const { ticketId, effectId, to, rendered, automatic, clientThread } = sending;
+  const cc = sending.cc ?? [];
   const now = deps.clock.now();
-  const allowed: Person[] = [];
   const skipped: SkippedRecipient[] = [];
   // Flags, loop-cap counters and (for client mail) the thread, in one read.
   const state = await deps.throttle.mailingState(
-    to.map((person) => person.address),
+    [...to, ...cc].map((person) => person.address),
     OUTBOUND_WINDOW_SECONDS,
     now,
     clientThread ? ticketId : undefined,
   );
-  for (const person of to) {
+  const mayMail = (person: Person) => {
     const address = person.address.toLowerCase();
     const flagged = state.flagged.get(address);
     if (flagged) {
       skipped.push({ address: person.address, why: "flagged", detail: flagged });
-      continue;
+      return false;
     }
     // Only mail that went out counts: a throttled attempt retried is not a second mail.
     const sent = state.sent.get(address) ?? 0;
@@ -307,10 +318,15 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
     if (automatic && sent >= OUTBOUND_PER_ADDRESS_PER_10_MIN && !exempt) {
       skipped.push({ address: person.address, why: "loop-cap" });
       deps.log.warn("mail suppressed by the loop cap", { ticketId, to: person.address, sent });
-      continue;
+      return false;
     }
-    allowed.push(person);
-  }
+    return true;
+  };
+  const allowedTo = to.filter(mayMail);
+  const allowedCc = cc.filter(mayMail);
+  // A client who cannot be mailed leaves the colleagues the mail was copied to as its addressees.
+  const [mailTo, mailCc] = allowedTo.length > 0 ? [allowedTo, allowedCc] : [allowedCc, []];
+  const allowed = [...mailTo, ...mailCc];
   if (allowed.length > 0 && automatic && state.sentToAll >= deps.config.maxAutomaticMailsPer10Minutes) {
     deps.log.error("automatic mail held by the global cap", { ticketId, sentInTenMinutes: state.sentToAll });
     throw Object.assign(
@@ -321,7 +337,8 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
   if (allowed.length === 0) return { outcome: "suppressed", skipped };
   const input = composeSendEmail({
     from: { address: deps.config.supportAddress, name: deps.config.supportName },
-    to: allowed,
+    to: mailTo,
+    cc: mailCc,
     replyTo: replyAddress(deps.config.supportAddress, ticketId, deps.config.tokenSecret),
     rendered,
     ticketId,

@@ -1,5 +1,5 @@
 import type { AvisoConfig } from "../config";
-import type { Effect, Person } from "../core";
+import type { Effect, Person, Ticket } from "../core";
 
 /** Who a staff notice or call task goes to, by its audience, from the configuration. */
 export const techniciansOf = (config: AvisoConfig): Person[] =>
@@ -40,4 +40,38 @@ export function isConfiguredStaff(config: AvisoConfig, address: string): boolean
     config.accountManager?.toLowerCase() === a ||
     config.supportLead?.toLowerCase() === a
   );
+}
+
+/**
+ * Whom a client message copies (Cc, issue 16): the ticket's copied addresses as they stand, each once
+ * whatever its case, never the client, the support address (nor its plus-addresses) or a technician,
+ * at most `room` of them (SES takes 50 recipients a mail); `dropped` are those past it. A ticket whose
+ * opening mail did not authenticate copies nobody: its Cc came from headers anyone can write, and a
+ * forged From must not make aviso mail a list of strangers (DESIGN §7).
+ */
+export function clientCopies(
+  config: AvisoConfig,
+  ticket: Pick<Ticket, "client" | "copied" | "technician" | "clientAuthenticated"> | undefined,
+  room: number,
+): { cc: Person[]; dropped: string[] } {
+  if (!ticket || ticket.clientAuthenticated === false) return { cc: [], dropped: [] };
+  const support = config.supportAddress.toLowerCase();
+  const [supportLocal = "", supportDomain = ""] = support.split("@");
+  const excluded = new Set(
+    [
+      support,
+      ticket.client.address,
+      ticket.technician?.address ?? "",
+      ...config.technicians.map((t) => t.address),
+    ].map((a) => a.toLowerCase()),
+  );
+  const addresses = (ticket.copied ?? []).map((a) => a.trim().toLowerCase());
+  const copied = [...new Set(addresses)].filter((address) => {
+    const [local = "", domain = ""] = address.split("@");
+    return !excluded.has(address) && !(domain === supportDomain && local.startsWith(`${supportLocal}+`));
+  });
+  return {
+    cc: copied.slice(0, Math.max(0, room)).map((address) => ({ address })),
+    dropped: copied.slice(Math.max(0, room)),
+  };
 }

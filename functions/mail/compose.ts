@@ -5,6 +5,8 @@ import type { RenderedMail } from "./render";
 export interface OutgoingMail {
   from: Person;
   to: Person[];
+  /** Copied (Cc): a ticket's colleagues on client mail (issue 16). */
+  cc?: Person[];
   /** The signed reply address (support+T-1042.<sig>@domain): replies find their ticket. */
   replyTo: string;
   rendered: RenderedMail;
@@ -75,7 +77,10 @@ export function composeSendEmail(mail: OutgoingMail): SendEmailCommandInput {
   }
   return {
     FromEmailAddress: formatAddress(mail.from),
-    Destination: { ToAddresses: mail.to.map(formatAddress) },
+    Destination: {
+      ToAddresses: mail.to.map(formatAddress),
+      ...(mail.cc?.length ? { CcAddresses: mail.cc.map(formatAddress) } : {}),
+    },
     ReplyToAddresses: [mail.replyTo],
     Content: {
       Simple: {
