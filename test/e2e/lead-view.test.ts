@@ -18,6 +18,7 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 /** The system's Chromium (Debian's `chromium`; `npm test` installs it when it can, see tools/ensure-chromium.sh). */
 const CHROMIUM = process.env.AVISO_CHROMIUM ?? "/usr/bin/chromium";
 const SCREENSHOT = join(import.meta.dirname, "../../.aviso/lead-view.png");
+const DETAIL_SCREENSHOT = join(import.meta.dirname, "../../.aviso/lead-detail.png");
 
 describe("the support lead's page, in a real browser", () => {
   let runtime: Runtime;
@@ -151,7 +152,83 @@ describe("the support lead's page, in a real browser", () => {
       quarantine: { from?: string; status?: string }[];
     };
     expect(quarantine.quarantine.find((e) => e.from === "boletin@lista.example")?.status).toBe("discarded");
+
+    // A row opens the ticket's full timeline, each mail with where it stands.
+    await page.locator(`#tickets tr[data-ticket="${a}"] button.open`).click();
+    await page.waitForSelector(`#detail[data-ticket="${a}"]:not([hidden])`);
+    const lines = await page.$$eval("#detail-timeline tbody tr", (trs) =>
+      trs.map((tr) => ({
+        kind: tr.className,
+        what: tr.querySelector("td.what")?.textContent ?? "",
+        delivery: (tr.querySelector("[data-delivery]") as HTMLElement | null)?.dataset.delivery,
+      })),
+    );
+    const clientMails = lines.filter((line) => line.kind === "client-mail");
+    expect(clientMails[0]?.what).toContain("acknowledgement");
+    expect(clientMails[0]?.delivery).toBe("sent");
+    // What was decided for Ana after her address was flagged never left.
+    expect(clientMails.length).toBeGreaterThan(1);
+    expect(clientMails.slice(1).every((line) => line.delivery === "suppressed")).toBe(true);
+    expect(lines.some((line) => line.kind === "staff-mail" && line.what.includes("new-ticket notice"))).toBe(
+      true,
+    );
+    expect(lines[0]?.what).toBe("New request");
+    expect(await page.locator("#detail-meta").textContent()).toContain("ana@cliente.example");
+    expect(await page.locator("#detail-timeline th").allTextContents()).toEqual(["When", "What", "Delivery"]);
+    await page.locator("#detail").screenshot({ path: DETAIL_SCREENSHOT });
+    await page.locator("#detail-close").click();
+    expect(await page.locator("#detail").isHidden()).toBe(true);
   }, 120_000);
+
+  it("speaks Spanish to a browser set to Spanish, the detail view included", async () => {
+    const context = await browser.newContext({ locale: "es-ES", viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${runtime.urls.api}/lead`);
+    await page.waitForSelector("body[data-loaded=true]");
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("es");
+    expect(await page.locator("h1").textContent()).toBe("aviso · quién espera noticias");
+    expect(await page.locator("#tickets th").allTextContents()).toEqual([
+      "Petición",
+      "Cliente",
+      "Asunto",
+      "Silencio (h laborables)",
+      "Mensajes en tiempo laborable",
+    ]);
+    expect(await page.locator("#clock").textContent()).toMatch(/^ahora: /);
+    expect(await page.locator("#held li.empty").textContent()).toBe("No hay nada retenido.");
+    const flagged = page.locator("#flags li", { hasText: "ana@cliente.example" });
+    expect(await flagged.getByRole("button").textContent()).toBe("Quitar");
+    expect(await flagged.textContent()).toContain(" · hasta ");
+
+    const first = page.locator("#tickets tbody tr").first();
+    await first.locator("button.open").click();
+    await page.waitForSelector("#detail:not([hidden])");
+    expect(await page.locator("#detail-timeline th").allTextContents()).toEqual(["Cuándo", "Qué", "Entrega"]);
+    expect(await page.locator("#detail-title").textContent()).toMatch(/^Petición T-\d+ · /);
+    expect(await page.locator("#detail-meta").textContent()).toContain("Estado: abierta");
+    const whats = await page.locator("#detail-timeline td.what").allTextContents();
+    expect(whats[0]).toBe("Petición nueva");
+    expect(whats.some((what) => what.includes("Correo: acuse de recibo"))).toBe(true);
+    const states = await page.locator("#detail-timeline [data-delivery]").allTextContents();
+    expect(states).toContain("enviado");
+    expect(states).toContain("suprimido");
+    // No English of the page's own is left on it.
+    const visible = await page.locator("body").innerText();
+    for (const english of [
+      "Held mail",
+      "Ratings",
+      "Delivery",
+      "sent",
+      "suppressed",
+      "Release",
+      "Clear",
+      "Sign out",
+    ])
+      expect(visible, english).not.toContain(english);
+    await mkdir(join(DETAIL_SCREENSHOT, ".."), { recursive: true });
+    await page.screenshot({ path: DETAIL_SCREENSHOT, fullPage: true });
+    await context.close();
+  }, 60_000);
 });
 
 /**
