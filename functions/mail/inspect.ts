@@ -44,6 +44,11 @@ export interface MailContext {
     /** The From domain's DMARC policy; SES gives it only when the DMARC verdict is FAIL. */
     dmarcPolicy?: string;
   };
+  /**
+   * A mail the support lead released from quarantine: read as a person's, whatever automated-mail
+   * signs (auto-reply, bounce, bulk) it carries. aviso's own mail coming back is still never answered.
+   */
+  skipAutomatedClassification?: boolean;
   /** Ticket of a message id aviso sent or received (the message index). */
   lookupMessageId?: (messageId: string) => Promise<string | undefined> | string | undefined;
 }
@@ -143,9 +148,10 @@ async function classifyMail(mail: InboundMail, context: MailContext): Promise<In
 
   const technician = technicianStatus(mail, context);
   // What the body says never makes an authenticated technician's mail automatic.
-  const automated = mail.hasHeaders
-    ? automatedVerdict(mail, own, { bodyHeuristics: !technician.authenticated })
-    : undefined;
+  const automated =
+    mail.hasHeaders && !context.skipAutomatedClassification
+      ? automatedVerdict(mail, own, { bodyHeuristics: !technician.authenticated })
+      : undefined;
   // Never threaded, even when it carries a ticket code: an auto-reply must not touch a ticket.
   if (automated) return result(automated.kind, automated.reason);
 

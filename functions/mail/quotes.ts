@@ -1,7 +1,5 @@
 import { MAX_MARKER_LINE, replyFragments } from "./reply-fragments";
-
-/** aviso puts this line above the quoted history in its own mail; everything below it is history. */
-export const REPLY_ABOVE_MARKER = "## Reply above this line · Responda encima de esta línea ##";
+import { indexOfReplyMarker } from "./reply-marker";
 
 const ATTRIBUTION_START = /^\s*(-+\s*)?(On|El|Le|Il|Em|Am|Op|Den|In data)\s/;
 const ATTRIBUTION_END =
@@ -59,7 +57,7 @@ export function splitReply(text: string): ReplySplit {
   const normalized = joinSplitAttributions(
     inspectedPart(text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n")),
   );
-  const ownMarker = normalized.indexOf(REPLY_ABOVE_MARKER.slice(0, 20));
+  const ownMarker = indexOfReplyMarker(normalized);
   const beforeMarker =
     ownMarker >= 0 ? normalized.slice(0, normalized.lastIndexOf("\n", ownMarker) + 1) : normalized;
   const structural = dropQuotedBlocks(beforeMarker.split("\n"));

@@ -250,14 +250,11 @@ describe("one language per message (DESIGN §6)", () => {
     expect(indexOfReplyMarker("Responde encima, por favor")).toBe(-1);
   });
 
-  it.skipIf(!process.env.AVISO_MARKER_WIRED)(
-    "splits a Spanish reply to a Spanish mail at the Spanish marker (needs quotes.ts to use reply-marker.ts)",
-    () => {
-      const mail = render("es", "resolution");
-      const reply = `Confirmado, ya imprime.\n\n${mail.text}`;
-      expect(splitReply(reply)).toMatchObject({ visible: "Confirmado, ya imprime.", quoted: true });
-    },
-  );
+  it("splits a Spanish reply to a Spanish mail at the Spanish marker", () => {
+    const mail = render("es", "resolution");
+    const reply = `Confirmado, ya imprime.\n\n${mail.text}`;
+    expect(splitReply(reply)).toMatchObject({ visible: "Confirmado, ya imprime.", quoted: true });
+  });
 
   it("has no word of the other language in any template, staff or client, subject and preview included", () => {
     const slips: string[] = [];

@@ -155,9 +155,9 @@ describe("the lead's quarantine", () => {
     expect(w.sent).toHaveLength(1);
   });
 
-  // These two need mail/inspect.ts to honour MailContext.skipAutomatedClassification, which
-  // inbound.ts passes on a release (meta.release); flip `it.fails` to `it` once it does.
-  it.fails("release: a person's mail held as bulk opens a ticket (the automated-mail classification is skipped)", async () => {
+  // A release reads the mail as a person's: inbound.ts passes meta.release on to the inspection as
+  // MailContext.skipAutomatedClassification.
+  it("release: a person's mail held as bulk opens a ticket (the automated-mail classification is skipped)", async () => {
     const w = world();
     await receiveMail(
       w.deps,
@@ -174,7 +174,7 @@ describe("the lead's quarantine", () => {
     expect(released.body.outcome).toMatchObject({ outcome: "applied", ticketId: "T-1001", newTicket: true });
   });
 
-  it.fails("release: a client's reply held as an auto-reply reaches its own ticket, threaded as a person's reply", async () => {
+  it("release: a client's reply held as an auto-reply reaches its own ticket, threaded as a person's reply", async () => {
     const w = world();
     await receiveMail(w.deps, mail("Ana <ana@cliente.es>", "No imprime", "Desde ayer no imprime."));
     const held = await receiveMail(

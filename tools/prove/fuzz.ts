@@ -434,6 +434,7 @@ const QUOTE_HEADER_PARTS = [
   "---- Forwarded message ----",
   "________________________________",
   "## Reply above this line",
+  "## Responde encima de esta línea",
   "-- ",
   "Sent from my ",
   "Enviado desde mi ",
