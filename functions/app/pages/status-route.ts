@@ -8,7 +8,7 @@ import { applyEvent, type CoreDeps } from "../apply";
 import { isSent } from "../effect-result";
 import { verifySignedLink } from "../feedback-link";
 import type { ApiRequest, ApiResponse } from "../http";
-import type { OutboxRepository } from "../ports";
+import type { MailLedger, OutboxRepository } from "../ports";
 import {
   STATUS_PAGE_HEADERS,
   type StatusMessage,
@@ -18,7 +18,7 @@ import {
   statusReplyPage,
 } from "./status";
 
-export type StatusDeps = CoreDeps & { outbox: OutboxRepository };
+export type StatusDeps = CoreDeps & { outbox: OutboxRepository; mail: Pick<MailLedger, "thread"> };
 
 /** The longest reply the form takes: a technician's text has the same bound (core/events.ts). */
 const REPLY_MAX_CHARS = 20_000;
@@ -83,20 +83,25 @@ export async function handleStatusRequest(
  */
 async function sentToClient(deps: StatusDeps, ticket: Ticket): Promise<StatusMessage[]> {
   const marker = REPLY_MARKERS[ticket.client.locale];
-  return (await deps.outbox.list(ticket.id))
+  const [items, thread] = await Promise.all([deps.outbox.list(ticket.id), deps.mail.thread(ticket.id)]);
+  // Mails sent within the same instant are in the order the thread recorded them.
+  const place = (item: (typeof items)[number]) =>
+    isSent(item.result) ? thread.indexOf(item.result.messageId) : -1;
+  return items
     .filter((item) => item.effect.kind === "send-client" && item.status === "done" && isSent(item.result))
-    .sort((a, b) => (a.doneAt ?? a.createdAt).localeCompare(b.doneAt ?? b.createdAt))
+    .sort((a, b) => (a.doneAt ?? a.createdAt).localeCompare(b.doneAt ?? b.createdAt) || place(a) - place(b))
     .flatMap((item) => {
       if (item.effect.kind !== "send-client") return [];
       const rendered = renderMessage(item.effect.locale, item.effect.template, item.effect.data, {
         timeZone: ticket.client.calendar.timeZone,
       });
-      const text = rendered.text
-        .split("\n")
-        .filter((line) => line.trim() !== marker)
-        .join("\n")
-        .trim();
-      return [{ at: item.doneAt ?? item.createdAt, subject: rendered.subject, text }];
+      return [
+        {
+          at: item.doneAt ?? item.createdAt,
+          subject: rendered.subject.replace(`[#${ticket.id}]`, "").trim(),
+          text: asOnPage(rendered.text, marker, ticket.id),
+        },
+      ];
     });
 }
 
@@ -136,4 +141,28 @@ async function reply(
     throw error;
   }
   return [200, statusReplyPage(locale, ticket.id, link, "received")];
+}
+
+/**
+ * A mail's text part as the page shows it: without the reply-above marker, the heading line with the
+ * code and the footer (the page says both once), and with the text part's wrapped lines joined (a
+ * long line followed by one that starts in lower case continues a sentence).
+ */
+function asOnPage(text: string, marker: string, ticketId: string): string {
+  const lines = text.split("\n").filter((line) => line.trim() !== marker);
+  while (lines[0]?.trim() === "") lines.shift();
+  if (lines[0]?.startsWith(ticketId)) lines.shift();
+  const joined: string[] = [];
+  for (const line of lines) {
+    const previous = joined.at(-1);
+    if (previous !== undefined && previous.length >= 60 && /^\p{Ll}/u.test(line))
+      joined[joined.length - 1] = `${previous} ${line}`;
+    else joined.push(line);
+  }
+  const paragraphs = joined
+    .join("\n")
+    .trim()
+    .split(/\n{2,}/);
+  if (paragraphs.length > 1 && paragraphs.at(-1)?.includes(ticketId)) paragraphs.pop();
+  return paragraphs.join("\n\n").trim();
 }

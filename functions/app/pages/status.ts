@@ -4,6 +4,8 @@ import { escapeHtml } from "./layout";
 const words = {
   es: {
     title: (id: string) => `Tu petición ${id}`,
+    request: "Tu petición",
+    code: "Código",
     status: "Estado",
     statuses: {
       open: "En curso: estamos en ello",
@@ -31,6 +33,8 @@ const words = {
   },
   en: {
     title: (id: string) => `Your request ${id}`,
+    request: "Your request",
+    code: "Code",
     status: "Status",
     statuses: {
       open: "In progress: we are on it",
@@ -132,8 +136,8 @@ export function statusPage(view: StatusView): string {
   return shell(
     view.locale,
     w.title(view.ticketId),
-    `<h1>${view.subject ? escapeHtml(view.subject) : w.title(view.ticketId)}</h1>
-<div class="code" id="code">${view.ticketId}</div>
+    `<h1>${view.subject ? escapeHtml(view.subject) : w.request}</h1>
+<div class="code">${w.code}: <span id="code">${view.ticketId}</span></div>
 <section class="card"><strong>${w.status}:</strong> <span class="status ${view.status}" id="status">${w.statuses[view.status]}</span>
 <div id="plan">${plan}</div></section>
 <h2>${w.messages}</h2>
