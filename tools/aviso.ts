@@ -1,9 +1,15 @@
 import "../functions/core/holidays";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../functions/config";
-import { inspectMail } from "../functions/mail/inspect";
+import { settingsOf } from "../functions/app/apply";
+import { mailEvent } from "../functions/app/mail-event";
+import { type AvisoConfig, ConfigError } from "../functions/config";
+import { calendarFor, etaInstant, TicketEventSchema } from "../functions/core";
+import { type CoachRule, coachText } from "../functions/core/coach";
+import { clientWords, isCoached } from "../functions/core/held";
+import { type Inspection, inspectMail } from "../functions/mail/inspect";
 import { replyIntent } from "../functions/mail/intent";
+import { clientLocale } from "../functions/mail/language";
 import { localConfig } from "../infra/local/defaults";
 import { forgetCommand } from "./forget";
 import { redriveCommand } from "./redrive";
@@ -17,6 +23,8 @@ const USAGE = `usage:
 inspect prints one JSON object: {"kind", "reason", "ticketRef", "visibleText", "command", "language", ...}
   kind: new-request | reply | technician-command | technician-reply | auto-reply | bounce | bulk | unparseable
   intent (only for kind "reply"): confirm | still-broken | other, as the ticket would read the client's words
+  coach (only for a technician's text bound for a client: #plan, #diagnosis, #update, #change, #escalate,
+    #resolve, a personal reply): [{"phrase", "rule": promise | date | negative}], empty when nothing is flagged
   Locally, allow-listed technicians need no SPF/DKIM evidence; --strict-auth asks for it as on AWS.
 forget erases a client from the local runtime (on AWS: DELETE /clients/{address}, IAM); redrive replays
 a deployed stack's queue of failed work after a fix (README, "Operating aviso").`;
@@ -84,9 +92,45 @@ async function main(argv: string[]) {
       from: mail?.from?.address ?? null,
       // How the ticket reads a client's reply (the text a client-reply event carries).
       ...(rest.kind === "reply" ? { intent: replyIntent(rest.visibleText) } : {}),
+      ...coachOf(inspection, config),
     }),
   );
   return 0;
+}
+
+/**
+ * What the tone coach flags in a technician's text bound for a client: the event the mail becomes,
+ * its words that reach the client, as the policy coaches them. With no ticket to read, the client's
+ * language is the text's, the calendar the default one, and the day the text was written its Date.
+ */
+function coachOf(
+  inspection: Inspection,
+  config: AvisoConfig,
+): { coach?: { phrase: string; rule: CoachRule }[] } {
+  if (inspection.kind !== "technician-command" && inspection.kind !== "technician-reply") return {};
+  const sender = { address: inspection.mail?.from?.address ?? config.supportAddress };
+  const parsed = TicketEventSchema.safeParse(
+    mailEvent(inspection, {
+      ticketId: inspection.ticketRef ?? "T-0",
+      opensTicket: false,
+      eventId: "inspect",
+      messageId: inspection.mail?.messageId ?? "inspect",
+      from: sender,
+      actor: sender,
+      defaultLocale: config.defaultLocale,
+    }),
+  );
+  if (!parsed.success || !isCoached(parsed.data)) return {};
+  const event = parsed.data;
+  const settings = settingsOf(config);
+  const calendar = calendarFor(settings.defaultCalendar);
+  const written = inspection.mail?.date ? Date.parse(inspection.mail.date) : Number.NaN;
+  const words = clientWords(event);
+  const flags = coachText(words, clientLocale(words, settings.defaultLocale), {
+    ...("eta" in event && event.eta ? { eta: etaInstant(calendar, event.eta) } : {}),
+    today: calendar.localDate(Number.isNaN(written) ? Date.now() : written),
+  });
+  return { coach: flags.map(({ phrase, rule }) => ({ phrase, rule })) };
 }
 
 main(process.argv.slice(2)).then(
