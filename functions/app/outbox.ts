@@ -3,7 +3,6 @@ import type { AvisoConfig } from "../config";
 import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
-import { SES_LIMITS } from "../mail/ses-contract";
 import { replyAddress } from "../mail/thread";
 import type { Clock, Logger, Metrics } from "./clock";
 import {
@@ -221,9 +220,9 @@ async function perform(
         statusUrl: statusLink(statusBaseUrl(config), ticketId, config.tokenSecret, deps.clock.now()),
       });
       // The ticket's colleagues as they stand when the mail goes (a retry reads them again).
-      const copies = clientCopies(config, ticket, SES_LIMITS.recipients - 1);
+      const copies = clientCopies(config, ticket);
       if (copies.dropped.length > 0)
-        deps.log.warn("copied addresses left off: SES takes at most 50 recipients a mail", {
+        deps.log.warn(`copied addresses left off: a mail copies at most ${copies.cc.length}`, {
           ticketId,
           dropped: copies.dropped,
         });

@@ -43,16 +43,22 @@ export function isConfiguredStaff(config: AvisoConfig, address: string): boolean
 }
 
 /**
+ * Colleagues a client mail copies at most. SES takes 50 recipients a mail (To, Cc and Bcc); the
+ * mailing state of a mail's addresses is one BatchGetItem of at most 100 keys, two per address plus
+ * two: 49 addresses, the client and 48 colleagues.
+ */
+export const MAX_COPIED_PER_MAIL = 48;
+
+/**
  * Whom a client message copies (Cc, issue 16): the ticket's copied addresses as they stand, each once
  * whatever its case, never the client, the support address (nor its plus-addresses) or a technician,
- * at most `room` of them (SES takes 50 recipients a mail); `dropped` are those past it. A ticket whose
- * opening mail did not authenticate copies nobody: its Cc came from headers anyone can write, and a
- * forged From must not make aviso mail a list of strangers (DESIGN §7).
+ * at most MAX_COPIED_PER_MAIL; `dropped` are those past it. A ticket whose opening mail did not
+ * authenticate copies nobody: its Cc came from headers anyone can write, and a forged From must not
+ * make aviso mail a list of strangers (DESIGN §7).
  */
 export function clientCopies(
   config: AvisoConfig,
   ticket: Pick<Ticket, "client" | "copied" | "technician" | "clientAuthenticated"> | undefined,
-  room: number,
 ): { cc: Person[]; dropped: string[] } {
   if (!ticket || ticket.clientAuthenticated === false) return { cc: [], dropped: [] };
   const support = config.supportAddress.toLowerCase();
@@ -71,7 +77,7 @@ export function clientCopies(
     return !excluded.has(address) && !(domain === supportDomain && local.startsWith(`${supportLocal}+`));
   });
   return {
-    cc: copied.slice(0, Math.max(0, room)).map((address) => ({ address })),
-    dropped: copied.slice(Math.max(0, room)),
+    cc: copied.slice(0, MAX_COPIED_PER_MAIL).map((address) => ({ address })),
+    dropped: copied.slice(MAX_COPIED_PER_MAIL),
   };
 }
