@@ -5,13 +5,14 @@
  */
 export const LEAD_SCRIPT = `
   const settings = JSON.parse(document.getElementById("aviso-settings").textContent);
+  const words = JSON.parse(document.getElementById("aviso-words").textContent);
   const signIn = settings.signIn;
   const here = location.origin + location.pathname;
   const store = sessionStorage;
   /** The first of the browser's languages the page speaks, else English. */
   const lang = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"])
-    .map((tag) => String(tag).slice(0, 2).toLowerCase()).find((tag) => settings.words[tag]) ?? "en";
-  const w = settings.words[lang];
+    .map((tag) => String(tag).slice(0, 2).toLowerCase()).find((tag) => words[tag]) ?? "en";
+  const w = words[lang];
   document.documentElement.lang = lang;
   document.title = w.pageTitle;
   const pick = (path) => path.split(".").reduce((at, key) => (at == null ? at : at[key]), w);

@@ -20,11 +20,8 @@ export interface LeadSignIn {
  * a bearer token; the server writes the settings into the page, so the same page serves both.
  */
 export function leadPage(signIn?: LeadSignIn): string {
-  const settings = JSON.stringify({
-    api: LEAD_PAGE,
-    words: LEAD_WORDS,
-    ...(signIn ? { signIn } : {}),
-  }).replace(/</g, "\\u003c");
+  const settings = JSON.stringify({ api: LEAD_PAGE, ...(signIn ? { signIn } : {}) }).replace(/</g, "\\u003c");
+  const words = JSON.stringify(LEAD_WORDS).replace(/</g, "\\u003c");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -53,6 +50,7 @@ export function leadPage(signIn?: LeadSignIn): string {
 <h2 data-words="ideas">Ideas from clients</h2>
 <ul id="ideas"></ul>
 <script id="aviso-settings" type="application/json">${settings}</script>
+<script id="aviso-words" type="application/json">${words}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>`;
