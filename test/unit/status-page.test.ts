@@ -266,7 +266,7 @@ describe("the client's status page", () => {
 });
 
 describe("GET /tickets/{id}: each mail's delivery state, for the lead's detail view", () => {
-  it("says sent, suppressed, pending or bounced", async () => {
+  it("says sent, suppressed, failed, pending or bounced", async () => {
     const w = memoryWorld();
     const { ticketId } = await open(w, "ana@cliente.test", "La impresora no imprime", "No imprime nada.");
     const ackId = (await w.deps.outbox.list(ticketId)).find((i) => i.effect.kind === "send-client");
@@ -292,6 +292,24 @@ describe("GET /tickets/{id}: each mail's delivery state, for the lead's detail v
     await w.drain();
     w.advance(60_000);
     await applyEvent(w.deps, { type: "plan", id: "p1", ticketId, actor: tech, text: "Cambiamos el tóner." });
+    // Given up after its attempts (what handBackOrGiveUp records).
+    const plan = (await w.deps.outbox.list(ticketId)).find(
+      (i) => i.effect.kind === "send-client" && i.effect.template === "plan",
+    );
+    await w.deps.outbox.complete(
+      ticketId,
+      plan?.effect.id as string,
+      { outcome: "failed", error: "MessageRejected: test", attempts: 8 },
+      w.deps.clock.now(),
+    );
+    w.advance(60_000);
+    await applyEvent(w.deps, {
+      type: "change",
+      id: "c1",
+      ticketId,
+      actor: tech,
+      text: "Pedimos un tóner nuevo al proveedor.",
+    });
     const detail = JSON.parse(
       (await handleApiRequest(w.deps, { method: "GET", path: `/tickets/${ticketId}` })).body,
     ) as { effects: { kind: string; template?: string; delivery?: string }[] };
@@ -299,7 +317,8 @@ describe("GET /tickets/{id}: each mail's delivery state, for the lead's detail v
     expect(client.map((e) => [e.template, e.delivery])).toEqual([
       ["acknowledgement", "bounced"],
       ["diagnosis", "suppressed"],
-      ["plan", "pending"],
+      ["plan", "failed"],
+      ["plan-change", "pending"],
     ]);
     expect(detail.effects.filter((e) => e.kind === "notify").every((e) => e.delivery !== undefined)).toBe(
       true,
