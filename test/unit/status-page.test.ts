@@ -10,6 +10,7 @@ import { handleApiRequest } from "../../functions/app/api";
 import { applyEvent } from "../../functions/app/apply";
 import { STATUS_LINK_LIFETIME_DAYS, signedLink, statusBaseUrl } from "../../functions/app/feedback-link";
 import { receiveMail } from "../../functions/app/inbound";
+import { STATUS_FORM_REPLIES_PER_HOUR } from "../../functions/app/pages/status-route";
 import { memoryWorld, recipients } from "../support/memory-world";
 
 const DAY = 86_400_000;
@@ -326,5 +327,28 @@ describe("GET /tickets/{id}: each mail's delivery state, for the lead's detail v
     expect(detail.effects.filter((e) => e.kind === "set-timer").every((e) => e.delivery === undefined)).toBe(
       true,
     );
+  });
+
+  it("takes at most STATUS_FORM_REPLIES_PER_HOUR replies an hour from the form, then points to the mail", async () => {
+    const w = memoryWorld();
+    const { ticketId, link } = await open(
+      w,
+      "ana@cliente.test",
+      "La impresora no imprime",
+      "No imprime nada.",
+    );
+    for (let n = 1; n <= STATUS_FORM_REPLIES_PER_HOUR; n++)
+      expect((await post(w, link, { text: `Mensaje ${n}` })).status).toBe(200);
+    const refused = await post(w, link, { text: "Uno más" });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toContain("responde al último correo");
+    const applied = async () =>
+      (await w.deps.tickets.timeline(ticketId)).filter(
+        (e) => e.type === "client-reply" && e.data?.outcome === "applied",
+      ).length;
+    expect(await applied()).toBe(STATUS_FORM_REPLIES_PER_HOUR);
+    w.advance(61 * 60_000);
+    expect((await post(w, link, { text: "Una hora después" })).status).toBe(200);
+    expect(await applied()).toBe(STATUS_FORM_REPLIES_PER_HOUR + 1);
   });
 });

@@ -20,6 +20,12 @@ import {
 
 export type StatusDeps = CoreDeps & { outbox: OutboxRepository; mail: Pick<MailLedger, "thread"> };
 
+/**
+ * Replies the form takes for one ticket in an hour: far above what a person writes, and a leaked link
+ * cannot flood the technicians with notices. Past it the page points to the mail, which is still open.
+ */
+export const STATUS_FORM_REPLIES_PER_HOUR = 10;
+
 /** The longest reply the form takes: a technician's text has the same bound (core/events.ts). */
 const REPLY_MAX_CHARS = 20_000;
 
@@ -120,6 +126,16 @@ async function reply(
   const text = (form.get("text") ?? "").replace(/\r\n/g, "\n").trim().slice(0, REPLY_MAX_CHARS);
   const locale = ticket.client.locale;
   if (!text) return [400, statusReplyPage(locale, ticket.id, link, "empty")];
+  const hourAgo = new Date(deps.clock.now().getTime() - 3_600_000).toISOString();
+  const recent = (await deps.tickets.timeline(ticket.id)).filter(
+    (entry) =>
+      entry.type === "client-reply" &&
+      entry.at >= hourAgo &&
+      entry.data?.outcome === "applied" &&
+      String(entry.data?.eventId ?? "").startsWith("status:"),
+  );
+  if (recent.length >= STATUS_FORM_REPLIES_PER_HOUR)
+    return [429, statusReplyPage(locale, ticket.id, link, "too-many")];
   const mark = /^\d{1,15}$/.test(form.get("mark") ?? "")
     ? (form.get("mark") as string)
     : // No mark (not our form): the minute it arrived.

@@ -27,6 +27,8 @@ const words = {
     empty: "Escribe tu mensaje antes de enviarlo.",
     notTaken:
       "No hemos podido añadir tu mensaje a esta petición. Responde al último correo que te enviamos y lo leeremos.",
+    tooMany:
+      "Ya nos has escrito varias veces en la última hora desde esta página. Para seguir, responde al último correo que te enviamos.",
     expired:
       "Este enlace ha caducado. Para ver cómo va tu petición, abre el enlace del último correo que te enviamos o responde a ese correo.",
     invalid: "Este enlace no es válido.",
@@ -56,6 +58,8 @@ const words = {
     empty: "Write your message before sending it.",
     notTaken:
       "We could not add your message to this request. Reply to the last mail we sent you and we will read it.",
+    tooMany:
+      "You have written to us several times in the last hour from this page. To go on, reply to the last mail we sent you.",
     expired:
       "This link has expired. To see how your request is going, open the link in the last mail we sent you, or reply to that mail.",
     invalid: "This link is not valid.",
@@ -156,13 +160,13 @@ export function statusReplyPage(
   locale: Locale,
   ticketId: string,
   link: { exp: string; sig: string },
-  outcome: "received" | "empty" | "not-taken",
+  outcome: "received" | "empty" | "not-taken" | "too-many",
 ): string {
   const w = words[locale];
   const said =
     outcome === "received"
       ? `<h1>${w.received}</h1><p>${w.receivedText}</p>`
-      : `<p>${outcome === "empty" ? w.empty : w.notTaken}</p>`;
+      : `<p>${outcome === "empty" ? w.empty : outcome === "too-many" ? w.tooMany : w.notTaken}</p>`;
   return shell(
     locale,
     w.title(ticketId),
