@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Decision, EventValidationError, isClientOrCopied, type TicketEventInput } from "../core";
 import { type Inspection, inspectMail } from "../mail/inspect";
 import { applyEvent, type CoreDeps } from "./apply";
+import { type AttachmentStore, keepAttachments } from "./attachments";
 import { countInboundMail, holdOverInboundCap } from "./inbound-cap";
 import { OUTBOUND_WINDOW_SECONDS } from "./limits";
 import { copiedOnMail, mailEvent } from "./mail-event";
@@ -15,6 +16,8 @@ export interface RawMailStore {
 export interface InboundDeps extends CoreDeps {
   /** Where raw mail is kept when it arrives without a reference (on AWS the receipt rule keeps it). */
   rawMail?: RawMailStore;
+  /** Where a client mail's attachments are kept apart (without it they are listed, in the raw mail only). */
+  attachments?: AttachmentStore;
   mail: MailLedger;
   throttle: Throttle;
   quarantine: QuarantineRepository;
@@ -268,7 +271,12 @@ async function processMail(
   const actorName = technician?.name ?? displayName;
   const actor = { address: sender, ...(actorName ? { name: actorName } : {}) };
   const lifted = unflagging ? await liftFlags(deps, unflagging, sender, now) : undefined;
-  const event = lifted
+  // Kept after the raw mail and before the event, under the ticket they arrive on; a client's only
+  // (a virus FAIL was held above, unread). The bounded parse above tells whether there are any.
+  const clientMail = !byTechnician && (inspection.kind === "new-request" || inspection.kind === "reply");
+  const attachments =
+    clientMail && mail.attachments.length > 0 ? await keepAttachments(deps.attachments, ticketId, raw) : [];
+  const mailed = lifted
     ? unflagEvent(lifted, { id: eventId, ticketId, actor, rawRef })
     : mailEvent(inspection, {
         ticketId,
@@ -290,6 +298,10 @@ async function processMail(
           : {}),
         ...(outsider ? { pointedAt: outsider.id } : {}),
       });
+  const event =
+    attachments.length > 0 && (mailed.type === "client-new" || mailed.type === "client-reply")
+      ? { ...mailed, attachments }
+      : mailed;
   let decision: Decision;
   try {
     decision = await applyEvent(deps, event, { newTicket });

@@ -64,6 +64,20 @@ const base = {
 const mailBorn = { rawRef: z.string().trim().min(1).max(1_000).optional() };
 
 const technician = { ...base, ...mailBorn, actor };
+/**
+ * The attachments of a client mail, kept apart from the raw mail (mail/attachments.ts states the
+ * limits): `ref` says where; one without `ref` was not kept (`notKept` says why) and is in the raw mail.
+ */
+export const AttachmentMetaSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  contentType: z.string().max(200),
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  ref: z.string().max(1_000).optional(),
+  notKept: z.string().max(500).optional(),
+});
+export type AttachmentMeta = z.infer<typeof AttachmentMetaSchema>;
+const attachments = z.array(AttachmentMetaSchema).max(20).optional();
 
 /**
  * Whether SES authenticated the mail's From domain (DMARC PASS or aligned DKIM). When false, the
@@ -85,6 +99,7 @@ export const ClientNewSchema = z.object({
   /** The addresses the client copied on the opening mail (To/Cc, not support, not technicians). */
   cc: z.array(PersonSchema).max(50).optional(),
   authenticated: senderAuthenticated,
+  attachments,
 });
 
 export const ClientReplySchema = z.object({
@@ -97,6 +112,7 @@ export const ClientReplySchema = z.object({
   intent: z.enum(["confirm", "still-broken", "other"]).default("other"),
   messageId: z.string().optional(),
   authenticated: senderAuthenticated,
+  attachments,
 });
 
 export const ClientConfirmSchema = z.object({ ...base, type: z.literal("confirm"), actor: actor.optional() });

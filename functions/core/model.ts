@@ -171,6 +171,20 @@ export interface MessageData {
   command?: string;
   /** The held text replaces one held before for the same command (staff-coach only). */
   replaced?: boolean;
+  /**
+   * A client mail's attachments (staff-new-ticket, staff-client-replied): `ref`/`sha256` from the
+   * event, `url` made when the notice is sent (app/attachments.ts attachmentLinksFor).
+   */
+  attachments?: {
+    name: string;
+    contentType: string;
+    size: number;
+    sizeLabel?: string;
+    sha256?: string;
+    ref?: string;
+    url?: string;
+    notKept?: string;
+  }[];
 }
 
 export type Effect =

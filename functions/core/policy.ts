@@ -1,6 +1,7 @@
 import { type BusinessCalendar, calendarFor } from "./calendar";
 import { isTechnicianEvent, type Person, type TicketEvent, type TimerName } from "./events";
 import { holdIfFlagged, takeHeld } from "./held";
+import { clientWroteNotice, newTicketNotice } from "./message-data";
 import {
   type ClientTemplate,
   copiedAddresses,
@@ -120,7 +121,7 @@ function openTicket(
     ...(quoted ? { request: event.text } : {}),
     afterHours: !calendar.isBusinessTime(at),
   });
-  turn.notify("technicians", "new-ticket", { request: event.text, clientAddress: event.from.address });
+  turn.notify("technicians", "new-ticket", newTicketNotice(event));
   const noticeDay = calendar.day(ticket.endOfDayNoticeDate);
   turn.setTimer("eod", noticeDay.closesAt - settings.endOfDayLeadMinutes * 60_000);
   return turn.finish();
@@ -289,8 +290,7 @@ class Turn {
     if (t.status !== "open" && intent === "still-broken") return this.reopen(text, authenticated !== false);
     const confirms = t.status === "resolved" && intent === "confirm";
     this.notify("technicians", "client-replied", {
-      text,
-      clientAddress: from.address,
+      ...clientWroteNotice(this.current, text, from.address),
       ...(confirms ? { closedBecause: "confirmed" as const } : {}),
     });
     return confirms ? this.close("confirmed") : undefined;

@@ -142,6 +142,20 @@ const messageData: z.ZodType<MessageData> = schema(() =>
     similar: z
       .array(z.object({ code: z.string(), subject: z.string(), cause: z.string(), fix: z.string() }))
       .optional(),
+    attachments: z
+      .array(
+        z.object({
+          name: z.string(),
+          contentType: z.string(),
+          size: z.number(),
+          sizeLabel: optionalText,
+          sha256: optionalText,
+          ref: optionalText,
+          url: optionalText,
+          notKept: optionalText,
+        }),
+      )
+      .optional(),
   }),
 );
 

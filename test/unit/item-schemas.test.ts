@@ -83,6 +83,18 @@ const data = {
   command: "#plan",
   replaced: true,
   similar: [{ code: "T-1001", subject: "Zebra en blanco", cause: "Sensor", fix: "Calibrado" }],
+  attachments: [
+    {
+      name: "error.png",
+      contentType: "image/png",
+      size: 2048,
+      sizeLabel: "2 KB",
+      sha256: "a".repeat(64),
+      ref: "attachments/T-1042/aaaa/error.png",
+      url: "http://127.0.0.1:3000/attachments/T-1042/aaaa?exp=1&sig=x",
+      notKept: "larger than 10 MiB",
+    },
+  ],
 } satisfies Required<Omit<MessageData, "report">>;
 
 describe("item schemas keep every field of the model", () => {

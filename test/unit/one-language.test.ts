@@ -89,6 +89,25 @@ const SAMPLES: Record<Locale, MessageData> = {
         fix: "Calibramos el sensor desde el panel de la impresora.",
       },
     ],
+    // A client mail's attachments: one kept and linked, one beyond the limits (issue 16).
+    attachments: [
+      {
+        name: "captura-cola-impresion.png",
+        contentType: "image/png",
+        size: 245_000,
+        sizeLabel: "239 KB",
+        sha256: "a".repeat(64),
+        ref: "attachments/T-1042/a/captura-cola-impresion.png",
+        url: "http://127.0.0.1:3000/attachments/T-1042/e3b0c44298fc1c149afbf4c8996fb924?exp=1795000000&sig=Zk3rQ9wLx2TbV7mN1pYc4A",
+      },
+      {
+        name: "video-almacen.mp4",
+        contentType: "video/mp4",
+        size: 31_000_000,
+        sizeLabel: "30 MB",
+        notKept: "x",
+      },
+    ],
   },
   en: {
     ticketId: "T-1042",
@@ -134,6 +153,24 @@ const SAMPLES: Record<Locale, MessageData> = {
         subject: "The Zebra label printer prints blank labels",
         cause: "The media sensor was not calibrated after a new roll was loaded.",
         fix: "We ran the media calibration from the printer's panel.",
+      },
+    ],
+    attachments: [
+      {
+        name: "print-queue-error.png",
+        contentType: "image/png",
+        size: 245_000,
+        sizeLabel: "239 KB",
+        sha256: "a".repeat(64),
+        ref: "attachments/T-1042/a/print-queue-error.png",
+        url: "http://127.0.0.1:3000/attachments/T-1042/e3b0c44298fc1c149afbf4c8996fb924?exp=1795000000&sig=Zk3rQ9wLx2TbV7mN1pYc4A",
+      },
+      {
+        name: "warehouse-video.mp4",
+        contentType: "video/mp4",
+        size: 31_000_000,
+        sizeLabel: "30 MB",
+        notKept: "x",
       },
     ],
   },

@@ -1,0 +1,167 @@
+import type { AttachmentMeta, MessageData } from "../core";
+import { extractAttachments, type MailAttachment } from "../mail/attachments";
+import {
+  ATTACHMENT_LINK_LIFETIME_DAYS,
+  attachmentBaseUrl,
+  attachmentLink,
+  verifyAttachmentLink,
+} from "./attachment-links";
+import type { SignedLinkQuery } from "./feedback-link";
+
+export interface StoredAttachment {
+  name: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/**
+ * Where a client mail's attachments are kept apart from the raw mail, by ticket and content hash:
+ * S3 `attachments/<ticketId>/<sha256>/<name>` on AWS (adapters/s3-attachments.ts), `.aviso/attachments`
+ * locally. Putting the same file again is harmless (same key, same bytes): a mail delivered twice.
+ */
+export interface AttachmentStore {
+  /** Keeps one attachment; returns its reference. */
+  put(ticketId: string, attachment: StoredAttachment & { sha256: string }): Promise<string>;
+  get(ticketId: string, sha256: string): Promise<StoredAttachment | undefined>;
+  /**
+   * A short-lived direct download URL (S3 presigned GET): when the store has one, the signed link
+   * redirects to it rather than passing the bytes through the API.
+   */
+  presignedGet?(ticketId: string, sha256: string, seconds: number): Promise<string | undefined>;
+}
+
+/**
+ * Seconds a presigned S3 URL works once a technician followed our signed link. It is minted at that
+ * click, with the credentials the function holds then, so the role's session lifetime never cuts a
+ * link short: the technicians' link itself is ours (ATTACHMENT_LINK_LIFETIME_DAYS).
+ */
+export const PRESIGNED_GET_SECONDS = 300;
+
+/**
+ * Keeps the attachments of a client mail (within ATTACHMENT_LIMITS) and returns what its event lists.
+ * Without a store, or beyond the limits, an attachment is listed as not kept: it stays in the raw mail.
+ */
+export async function keepAttachments(
+  store: AttachmentStore | undefined,
+  ticketId: string,
+  raw: Buffer,
+): Promise<AttachmentMeta[]> {
+  const found = await extractAttachments(raw);
+  const kept: AttachmentMeta[] = [];
+  for (const attachment of found) kept.push(await keepOne(store, ticketId, attachment));
+  return kept;
+}
+
+async function keepOne(
+  store: AttachmentStore | undefined,
+  ticketId: string,
+  attachment: MailAttachment,
+): Promise<AttachmentMeta> {
+  const { content, notKept, ...meta } = attachment;
+  if (!content || notKept) return { ...meta, notKept: notKept ?? "kept in the raw mail only" };
+  if (!store) return { ...meta, notKept: "no attachment store here: kept in the raw mail only" };
+  const ref = await store.put(ticketId, { ...meta, content });
+  return { ...meta, ref };
+}
+
+/**
+ * A staff notice's attachments with their links, made when the notice is sent (the outbox calls this
+ * before rendering): each kept one gets a link signed for ATTACHMENT_LINK_LIFETIME_DAYS from now.
+ */
+export function attachmentLinksFor<T extends Pick<MessageData, "attachments" | "ticketId">>(
+  data: T,
+  deps: { config: { tokenSecret: string; feedbackUrl: string }; clock: { now(): Date } },
+): T {
+  if (!data.attachments?.length) return data;
+  const base = attachmentBaseUrl(deps.config);
+  const expiresAt = new Date(deps.clock.now().getTime() + ATTACHMENT_LINK_LIFETIME_DAYS * 86_400_000);
+  return {
+    ...data,
+    attachments: data.attachments.map((a) =>
+      a.ref && a.sha256
+        ? { ...a, url: attachmentLink(base, data.ticketId, a.sha256, deps.config.tokenSecret, expiresAt) }
+        : a,
+    ),
+  };
+}
+
+export interface AttachmentRequest {
+  ticketId: string;
+  sha256: string;
+  query?: SignedLinkQuery;
+}
+
+export interface AttachmentResponse {
+  status: 200 | 302 | 403 | 404 | 410;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/**
+ * GET /attachments/{ticketId}/{sha256}?exp&sig: the exact bytes of a kept attachment, as a download
+ * (Content-Disposition: attachment, no sniffing, sandboxed), or a redirect to a short presigned URL
+ * where the store has one. A tampered link is refused with 403, an expired one with 410.
+ */
+export async function handleAttachmentRequest(
+  deps: {
+    attachments?: AttachmentStore;
+    config: { tokenSecret: string };
+    clock: { now(): Date };
+  },
+  request: AttachmentRequest,
+): Promise<AttachmentResponse> {
+  const text = (status: AttachmentResponse["status"], body: string): AttachmentResponse => ({
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    body,
+  });
+  const { ticketId, sha256 } = request;
+  if (!/^[0-9a-f]{64}$/.test(sha256) || !/^[\w-]{1,64}$/.test(ticketId)) return text(404, "not found");
+  const verdict = verifyAttachmentLink(
+    ticketId,
+    sha256,
+    request.query,
+    deps.config.tokenSecret,
+    deps.clock.now(),
+  );
+  if (verdict === "invalid") return text(403, "this link is not valid");
+  if (verdict === "expired")
+    return text(410, "this link has expired: the ticket's next notice has a fresh one");
+  if (!deps.attachments) return text(404, "not found");
+  const presigned = await deps.attachments.presignedGet?.(ticketId, sha256, PRESIGNED_GET_SECONDS);
+  if (presigned)
+    return { status: 302, headers: { location: presigned, "cache-control": "no-store" }, body: "" };
+  const found = await deps.attachments.get(ticketId, sha256);
+  if (!found) return text(404, "not found");
+  return {
+    status: 200,
+    headers: {
+      "content-type": found.contentType,
+      "content-length": String(found.content.length),
+      "content-disposition": contentDisposition(found.name),
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox",
+      "cache-control": "private, no-store",
+    },
+    body: found.content,
+  };
+}
+
+/** RFC 6266: an ASCII fallback and the UTF-8 name (RFC 8187). */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** The in-memory store of the app tests. */
+export function memoryAttachmentStore(): AttachmentStore & { files: Map<string, StoredAttachment> } {
+  const files = new Map<string, StoredAttachment>();
+  return {
+    files,
+    put: async (ticketId, { sha256, ...file }) => {
+      files.set(`${ticketId}/${sha256}`, file);
+      return `memory://attachments/${ticketId}/${sha256}/${file.name}`;
+    },
+    get: async (ticketId, sha256) => files.get(`${ticketId}/${sha256}`),
+  };
+}
