@@ -9,6 +9,7 @@ import type { DeployConfig } from "./config";
 import { Api } from "./stack/api";
 import { Data } from "./stack/data";
 import { checkEnvironmentSize } from "./stack/environment";
+import { Incidents } from "./stack/incidents";
 import { MailIn, RAW_PREFIX } from "./stack/mail-in";
 import { Observability } from "./stack/observability";
 import { Outbox } from "./stack/outbox";
@@ -20,8 +21,8 @@ export interface AvisoStackProps extends StackProps {
 
 /**
  * Everything of DESIGN §2 on AWS, in parts that each hold their own resources, grants and cdk-nag
- * acknowledgements: the table and secret (Data), per-ticket timers, the outbox, mail in, the API, and
- * alarms with a dashboard. The stack wires them and gives every function the same environment.
+ * acknowledgements: the table and secret (Data), per-ticket timers, the outbox, mail in, the API, the
+ * similar-incidents index, and alarms with a dashboard. The stack wires them and gives every function the same environment.
  */
 export class AvisoStack extends Stack {
   readonly table: dynamodb.Table;
@@ -61,6 +62,10 @@ export class AvisoStack extends Stack {
     const crons = timers.addCrons(data, config.technicianTimeZone);
     outbox.grantSend(crons);
     mailIn.grantDeleteRawMail(crons);
+    // The outbox reads the index for new tickets' notices and adds resolutions; forgetting a client
+    // (the API) and retention (the crons) take erased tickets out of it.
+    const incidents = new Incidents(this, "Incidents", { accessLogs: mailIn.accessLogs });
+    for (const f of [outbox.function, api.ticketEvents, crons]) incidents.grantIndex(f);
     this.functions = {
       inboundEmail: mailIn.function,
       outbox: outbox.function,
@@ -77,15 +82,20 @@ export class AvisoStack extends Stack {
       RAW_BUCKET: mailIn.rawMail.bucketName,
       RAW_PREFIX,
       TOKEN_SECRET_ARN: data.tokenSecret.secretArn,
-      SCHEDULE_GROUP: timers.groupName,
-      SCHEDULER_ROLE_ARN: timers.role.roleArn,
-      TIMERS_DLQ_ARN: timers.deadLetters.queueArn,
       CONFIGURATION_SET: outbox.configurationSet.configurationSetName,
       TIMERS_FUNCTION_ARN: timers.functionArn,
       POWERTOOLS_SERVICE_NAME: "aviso",
     };
+    // Scheduler's, for the functions that create and delete schedules (those granted to manage them).
+    const scheduling: Record<string, string> = {
+      SCHEDULE_GROUP: timers.groupName,
+      SCHEDULER_ROLE_ARN: timers.role.roleArn,
+      TIMERS_DLQ_ARN: timers.deadLetters.queueArn,
+    };
+    const schedulers = new Set<nodejs.NodejsFunction>([outbox.function, crons]);
     for (const f of Object.values(this.functions)) {
-      for (const [name, value] of Object.entries(environment)) f.addEnvironment(name, value);
+      const variables = schedulers.has(f) ? { ...environment, ...scheduling } : environment;
+      for (const [name, value] of Object.entries(variables)) f.addEnvironment(name, value);
       checkEnvironmentSize(f);
     }
 

@@ -31,6 +31,8 @@ export interface MailInProps {
  */
 export class MailIn extends Construct {
   readonly rawMail: s3.Bucket;
+  /** Where the stack's buckets log their server access (each under a prefix of its own). */
+  readonly accessLogs: s3.Bucket;
   readonly function: nodejs.NodejsFunction;
   readonly deadLetters: sqs.Queue;
 
@@ -39,7 +41,7 @@ export class MailIn extends Construct {
     const { config } = props;
     const stack = Stack.of(this);
 
-    const accessLogs = new s3.Bucket(this, "AccessLogs", {
+    this.accessLogs = new s3.Bucket(this, "AccessLogs", {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -53,7 +55,7 @@ export class MailIn extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       versioned: true,
-      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: "raw-mail/",
       lifecycleRules: [
         {

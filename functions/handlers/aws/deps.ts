@@ -3,6 +3,7 @@ import { Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { S3IncidentIndexStore } from "../../adapters/incident-index-s3";
 import { powertoolsMetrics } from "../../adapters/metrics";
 import { S3RawMail, s3RawMailReader } from "../../adapters/s3";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
@@ -33,18 +34,18 @@ function required(name: string): string {
 
 let cachedOutbox: ReturnType<typeof buildOutboxDeps> | undefined;
 let cachedApi: ReturnType<typeof buildApiDeps> | undefined;
-let cachedTicket: ReturnType<typeof build<ReturnType<typeof ticketPath>>> | undefined;
+let cachedTicket: ReturnType<typeof buildUnscheduled<ReturnType<typeof ticketPath>>> | undefined;
 let cachedInbound:
   | Promise<Awaited<ReturnType<typeof awsTicketDeps>> & { rawSource: RawMailSource }>
   | undefined;
-let cachedTimer: ReturnType<typeof build<{ tickets: DynamoTicketRepository }>> | undefined;
+let cachedTimer: ReturnType<typeof buildUnscheduled<{ tickets: DynamoTicketRepository }>> | undefined;
 
 /**
  * Each function builds only the stores it uses, so its bundle carries no other. The inbound and
  * SES-event functions: a ticket's own path (tickets, mail ledger, throttle, quarantine).
  */
 export function awsTicketDeps() {
-  cachedTicket ??= retryOnFailure(build(ticketPath), () => {
+  cachedTicket ??= retryOnFailure(buildUnscheduled(ticketPath), () => {
     cachedTicket = undefined;
   });
   return cachedTicket;
@@ -95,7 +96,7 @@ function s3RawSource(region: string): RawMailSource {
 /** The timers function: tickets alone (a timer only decides). */
 export function awsTimerDeps() {
   cachedTimer ??= retryOnFailure(
-    build((table) => ({ tickets: new DynamoTicketRepository(table) })),
+    buildUnscheduled((table) => ({ tickets: new DynamoTicketRepository(table) })),
     () => {
       cachedTimer = undefined;
     },
@@ -147,7 +148,7 @@ async function buildOutboxDeps() {
 }
 
 async function buildApiDeps() {
-  const deps = await build((table) => ({
+  const deps = await buildUnscheduled((table) => ({
     tickets: new DynamoTicketRepository(table),
     mail: new DynamoMailLedger(table),
     outbox: new DynamoOutbox(table),
@@ -181,7 +182,37 @@ export async function readTokenSecret(secrets: SecretsManagerClient, secretId: s
   return secret.SecretString;
 }
 
+/**
+ * What a function that creates and deletes schedules needs (the outbox, the crons' reconciler): the
+ * stores and configuration, and EventBridge Scheduler. Only those functions are given Scheduler's
+ * variables (the stack); they fail at start without them.
+ */
 export async function build<Extra extends object>(moreStores: (table: Table) => Extra) {
+  let tickets: DynamoTicketReader | undefined;
+  const deps = await buildUnscheduled((table) => {
+    tickets = new DynamoTicketReader(table);
+    return moreStores(table);
+  });
+  const scheduler = new EventBridgeTimerScheduler(
+    async () =>
+      new (await import("@aws-sdk/client-scheduler")).SchedulerClient({
+        region: deps.region,
+        logger: sdkLogger,
+      }),
+    {
+      groupName: required("SCHEDULE_GROUP"),
+      targetArn: required("TIMERS_FUNCTION_ARN"),
+      roleArn: required("SCHEDULER_ROLE_ARN"),
+      ...(process.env.TIMERS_DLQ_ARN ? { deadLetterArn: process.env.TIMERS_DLQ_ARN } : {}),
+    },
+    async (ticketId) =>
+      (await tickets?.load(ticketId))?.client.calendar.timeZone ?? deps.config.technicianTimeZone,
+  );
+  return { ...deps, scheduler };
+}
+
+/** The stores, configuration, mail and logging every function has; no Scheduler (it sets no timers). */
+async function buildUnscheduled<Extra extends object>(moreStores: (table: Table) => Extra) {
   const region = required("AWS_REGION");
   const secrets = new SecretsManagerClient({ region, logger: sdkLogger });
   // The configuration ships inside the bundle (aviso-config.json): it would not fit the 4 KB environment.
@@ -195,18 +226,6 @@ export async function build<Extra extends object>(moreStores: (table: Table) => 
     marshallOptions: { removeUndefinedValues: true },
   });
   const table: Table = { doc, name: required("TABLE_NAME") };
-  const tickets = new DynamoTicketReader(table);
-  const scheduler = new EventBridgeTimerScheduler(
-    async () =>
-      new (await import("@aws-sdk/client-scheduler")).SchedulerClient({ region, logger: sdkLogger }),
-    {
-      groupName: required("SCHEDULE_GROUP"),
-      targetArn: required("TIMERS_FUNCTION_ARN"),
-      roleArn: required("SCHEDULER_ROLE_ARN"),
-      ...(process.env.TIMERS_DLQ_ARN ? { deadLetterArn: process.env.TIMERS_DLQ_ARN } : {}),
-    },
-    async (ticketId) => (await tickets.load(ticketId))?.client.calendar.timeZone ?? config.technicianTimeZone,
-  );
   const log = {
     info: (message: string, data?: Record<string, unknown>) => logger.info(message, data ?? {}),
     warn: (message: string, data?: Record<string, unknown>) => logger.warn(message, data ?? {}),
@@ -223,7 +242,23 @@ export async function build<Extra extends object>(moreStores: (table: Table) => 
       async () => new (await import("@aws-sdk/client-sesv2")).SESv2Client({ region, logger: sdkLogger }),
       region,
     ),
-    scheduler,
     ...(process.env.CONFIGURATION_SET ? { configurationSet: process.env.CONFIGURATION_SET } : {}),
+    ...incidentIndex(region),
+  };
+}
+
+/**
+ * The similar-incidents index (issue 17), where the stack gives a function its bucket: the outbox
+ * reads it for new tickets' notices and adds resolutions; the API (forgetting a client) and the crons
+ * (retention) take erased tickets out. Its client is loaded on first use.
+ */
+function incidentIndex(region: string): { incidentIndex?: S3IncidentIndexStore } {
+  const bucket = process.env.INCIDENT_INDEX_BUCKET;
+  if (!bucket) return {};
+  return {
+    incidentIndex: new S3IncidentIndexStore(
+      async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
+      bucket,
+    ),
   };
 }
