@@ -9,20 +9,21 @@ export interface IndexDefinition {
   readonly shardPrefix: string;
   readonly shards: number;
   /** Non-key attributes copied into the index; none (KEYS_ONLY) when empty. */
-  readonly include: readonly string[] | "ALL";
+  readonly include: readonly string[];
 }
 
 /**
- * A sparse index of the outbox effects not yet done: an effect carries `pending` from its insert until
- * it is marked done, so the sweeper finds what a crash or an exhausted stream retry left without a scan.
+ * A sparse index of the outbox effects not yet done: an effect carries `pending` (its shard) from its
+ * insert until it is marked done, so the sweeper finds what a crash or an exhausted stream retry left
+ * without a scan. Keys only: the sweeper reads each item again, consistently, before it acts.
  */
 export const PENDING_INDEX: IndexDefinition = {
   name: "Pending",
   partitionKey: "pending",
   sortKey: "createdAt",
-  shardPrefix: "outbox",
-  shards: 1,
-  include: "ALL",
+  shardPrefix: "PENDING#",
+  shards: 16,
+  include: [],
 };
 
 /**
@@ -69,11 +70,9 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
           { AttributeName: index.sortKey, KeyType: "RANGE" },
         ],
         Projection:
-          index.include === "ALL"
-            ? { ProjectionType: "ALL" }
-            : index.include.length > 0
-              ? { ProjectionType: "INCLUDE", NonKeyAttributes: [...index.include] }
-              : { ProjectionType: "KEYS_ONLY" },
+          index.include.length > 0
+            ? { ProjectionType: "INCLUDE", NonKeyAttributes: [...index.include] }
+            : { ProjectionType: "KEYS_ONLY" },
       }),
     ),
     StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },

@@ -106,8 +106,8 @@ export class DynamoTicketRepository extends DynamoTicketReader implements Ticket
             ticketId: ticket.id,
             effect,
             status: "pending",
-            // Present until done: the key of the sparse Pending index the sweeper reads.
-            [PENDING_INDEX.partitionKey]: "outbox",
+            // Present until done: the key (shard) of the sparse Pending index the sweeper reads.
+            [PENDING_INDEX.partitionKey]: keys.shardKey(PENDING_INDEX, ticket.id),
             createdAt: at,
           },
           ConditionExpression: "attribute_not_exists(PK)",

@@ -1,6 +1,7 @@
 /**
  * The lead's list and the weekly report read the Active index on DynamoDB Local: a query per shard,
- * never a scan, and only the tickets asked for (not closed; closed since an instant; or all held).
+ * never a scan, and only the tickets asked for (not closed; closed since an instant; or all held):
+ * the store, and GET /tickets and the weekly report through it.
  */
 import {
   BatchGetItemCommand,
@@ -11,8 +12,11 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { handleApiRequest } from "../../functions/app/api";
+import { sendWeeklyReport } from "../../functions/app/report";
+import { loadConfig } from "../../functions/config";
 import { decide, parseEvent, policySettings, type Ticket, type TicketEventInput } from "../../functions/core";
-import { DynamoMailLedger, DynamoReports, DynamoTicketRepository } from "../../functions/store";
+import { DynamoMailLedger, DynamoReports, DynamoTicketRepository, dynamoStores } from "../../functions/store";
 import { ACTIVE_INDEX, tableDefinition } from "../../functions/store/table";
 import { credentials, useHarness } from "./harness";
 
@@ -34,6 +38,16 @@ function recorded(client: DynamoDBClient) {
 }
 
 let tickets: DynamoTicketRepository;
+let stores: ReturnType<typeof dynamoStores>;
+const config = loadConfig({
+  supportAddress: "soporte@aviso.test",
+  technicians: [actor],
+  supportLead: "lead@aviso.test",
+  tokenSecret: "indexes-active-secret-0123456789",
+  feedbackUrl: "http://127.0.0.1:3000/feedback",
+});
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const appDeps = (now: Date) => ({ ...stores, config, clock: { now: () => new Date(now) }, log: quiet });
 let reports: DynamoReports;
 let sent: ReturnType<typeof recorded>;
 const state = new Map<string, Ticket>();
@@ -67,6 +81,7 @@ beforeAll(async () => {
   const table = { doc, name: `active-${process.pid}` };
   await client.send(new CreateTableCommand(tableDefinition(table.name)));
   tickets = new DynamoTicketRepository(table);
+  stores = dynamoStores(doc, table.name);
   reports = new DynamoReports(table);
   // 40 tickets over all shards: 30 still open, 1 resolved (awaiting confirmation), 9 closed at
   // different instants; one of the open ones has had mail from us.
@@ -116,6 +131,34 @@ describe("tickets across the table, read from the Active index", () => {
     expect(new Set(names.filter((n) => n !== QueryCommand.name))).toEqual(
       new Set([BatchGetItemCommand.name]),
     );
+  });
+
+  it("GET /tickets lists the tickets not closed, read from the index", async () => {
+    sent.length = 0;
+    const response = await handleApiRequest(appDeps(new Date("2026-11-30T00:00:00Z")), {
+      method: "GET",
+      path: "/tickets",
+    });
+    const body = JSON.parse(response.body) as { tickets: { id: string }[] };
+    expect(body.tickets.map((t) => t.id).sort()).toEqual(range(1001, 1031));
+    expect(sent.map((s) => s.command)).not.toContain(ScanCommand.name);
+  });
+
+  it("the weekly report reads the tickets not closed and those closed since the week began", async () => {
+    const now = new Date("2026-11-20T12:00:00.000Z");
+    sent.length = 0;
+    const result = await sendWeeklyReport({
+      ...appDeps(now),
+      mailer: { send: async () => ({ messageId: "<report@test>" }) },
+    });
+    expect(result.sent).toBe(true);
+    expect(sent.map((s) => s.command)).not.toContain(ScanCommand.name);
+    const queries = sent.filter((s) => s.command === QueryCommand.name && s.input.IndexName === "Active");
+    expect(queries).toHaveLength(ACTIVE_INDEX.shards);
+    for (const query of queries)
+      expect((query.input.ExpressionAttributeValues as Record<string, unknown>)[":s"]).toBe(
+        "2026-11-13T12:00:00.000Z",
+      );
   });
 
   it("a reopened ticket is open again in the index", async () => {

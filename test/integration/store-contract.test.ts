@@ -369,6 +369,43 @@ describe.each(adapters)("flags, quarantine and forgetting on %s (issue 14)", (_n
 });
 
 describe.each(adapters)("retention on %s (issue 14, forgetting)", (_name, make) => {
+  it("reports: the tickets not closed, with those closed since an instant; all of them without one", async () => {
+    const s = await make();
+    const commitAll = async (
+      ticketId: string,
+      steps: [TicketEventInput | Record<string, unknown>, string][],
+    ) => {
+      let ticket = await s.tickets.load(ticketId);
+      for (const [input, at] of steps) {
+        const next = parseEvent({ ...input, ticketId } as TicketEventInput);
+        await s.tickets.commit(ticket, decide(ticket, next, at, settings), next, new Date(at));
+        ticket = await s.tickets.load(ticketId);
+      }
+    };
+    for (const [ticketId, mail] of [
+      ["T-1001", "mail-1"],
+      ["T-1002", "mail-2"],
+      ["T-1003", "mail-3"],
+    ] as const) {
+      const { event, decision } = newRequest(ticketId, mail);
+      await s.tickets.commit(undefined, decision, event, new Date(opened));
+    }
+    const resolve = { type: "resolve", id: "r1", actor: "lucia@aviso.test", fix: "Driver reinstalled." };
+    await commitAll("T-1002", [
+      [resolve, "2026-11-23T10:00:00Z"],
+      [{ type: "confirm", id: "c1" }, "2026-11-23T11:00:00Z"],
+    ]);
+    await commitAll("T-1003", [[resolve, "2026-11-23T10:00:00Z"]]);
+    const ids = (list: { ticket: { id: string } }[]) => list.map(({ ticket }) => ticket.id).sort();
+    expect(
+      ids(await s.reports.ticketsWithLastSent({ closedSince: new Date("2026-11-23T11:00:01Z") })),
+    ).toEqual(["T-1001", "T-1003"]);
+    expect(
+      ids(await s.reports.ticketsWithLastSent({ closedSince: new Date("2026-11-23T11:00:00Z") })),
+    ).toEqual(["T-1001", "T-1002", "T-1003"]);
+    expect(ids(await s.reports.ticketsWithLastSent())).toEqual(["T-1001", "T-1002", "T-1003"]);
+  });
+
   it("expireTickets erases tickets closed before the cutoff and partitions left without their ticket item", async () => {
     const s = await make();
     const { event, decision } = newRequest("T-1001");
