@@ -54,7 +54,7 @@ export async function handleApiRequest(deps: ApiDeps, asked: ApiRequest): Promis
     return handleStatusRequest(deps, request, (statusRoute[1] ?? "").toUpperCase());
 
   if (method === "GET" && path === "/tickets") {
-    const tickets = await deps.reports.ticketsWithLastSent();
+    const tickets = await deps.reports.ticketsWithLastSent({ closedSince: deps.clock.now() });
     const now = deps.clock.now().getTime();
     return json(200, {
       now: new Date(now).toISOString(),

@@ -234,8 +234,11 @@ export interface FeedbackRepository {
 
 /** What the support lead's page and report read across tickets. */
 export interface ReportRepository {
-  /** Every ticket with the instant its client last actually got mail from us. */
-  ticketsWithLastSent(): Promise<{ ticket: Ticket; lastSentAt?: string }[]>;
+  /**
+   * Tickets with the instant their client last actually got mail from us: those not closed, and
+   * those closed at or after `closedSince`; without it, every ticket held.
+   */
+  ticketsWithLastSent(options?: { closedSince?: Date }): Promise<{ ticket: Ticket; lastSentAt?: string }[]>;
   /** Takes the right to send one report once (a retry or a second runtime must not send it twice). */
   claimReport(key: string, now: Date): Promise<boolean>;
   /**

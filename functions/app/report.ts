@@ -22,7 +22,8 @@ export async function sendWeeklyReport(
   if (!config.supportLead) return { sent: false, reason: "no supportLead configured" };
   const now = deps.clock.now();
   const [tickets, feedback] = await Promise.all([
-    deps.reports.ticketsWithLastSent(),
+    // Closed before the week began, a ticket has nothing in this week's figures.
+    deps.reports.ticketsWithLastSent({ closedSince: new Date(now.getTime() - 7 * 86_400_000) }),
     deps.feedback.feedback(),
   ]);
   const report = weeklyReport({ tickets, feedback, now, timeZone: config.technicianTimeZone });

@@ -323,8 +323,11 @@ export class MemoryFeedback implements FeedbackRepository {
 
 export class MemoryReports implements ReportRepository {
   constructor(private readonly t: MemoryTable) {}
-  async ticketsWithLastSent() {
-    return [...this.t.tickets.values()].map((ticket) => {
+  async ticketsWithLastSent(options: { closedSince?: Date } = {}) {
+    const since = options.closedSince?.toISOString();
+    const listed = (ticket: Ticket) =>
+      !since || ticket.status !== "closed" || (ticket.closedAt ?? "") >= since;
+    return [...this.t.tickets.values()].filter(listed).map((ticket) => {
       const lastSentAt = this.t.threads.get(ticket.id)?.lastSentAt;
       return { ticket: copy(ticket), ...(lastSentAt ? { lastSentAt } : {}) };
     });

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { EffectResult } from "../app/effect-result";
 import { OUTBOX_LEASE_SECONDS, type OutboxItem, type OutboxRepository } from "../app/ports";
-import { expiresAfterDays, getItem, queryAll, queryPartition, type Table } from "./dynamo";
+import { expiresAfterDays, getItem, pendingOutboxItems, queryPartition, type Table } from "./dynamo";
 import { OutboxItemSchema, parseItem } from "./items";
 import * as keys from "./keys";
 import { DONE_OUTBOX_TTL_DAYS, PENDING_INDEX, TTL_ATTRIBUTE } from "./table";
@@ -102,19 +102,7 @@ export class DynamoOutbox implements OutboxRepository {
   }
 
   async pending(createdBefore?: Date): Promise<OutboxItem[]> {
-    const items = await queryAll(this.table, {
-      IndexName: PENDING_INDEX.name,
-      KeyConditionExpression: createdBefore ? "#p = :p AND #c < :before" : "#p = :p",
-      ExpressionAttributeNames: {
-        "#p": PENDING_INDEX.partitionKey,
-        ...(createdBefore ? { "#c": PENDING_INDEX.sortKey } : {}),
-      },
-      ExpressionAttributeValues: {
-        ":p": "outbox",
-        ...(createdBefore ? { ":before": createdBefore.toISOString() } : {}),
-      },
-    });
-    return sortPending(items.map(parseOutboxItem));
+    return sortPending((await pendingOutboxItems(this.table, createdBefore)).map(parseOutboxItem));
   }
 
   /** pending → sending; with `expiredBefore`, also a sending claim made before it (its lease ran out). */

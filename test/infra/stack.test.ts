@@ -47,6 +47,15 @@ describe("the stack", () => {
             { AttributeName: "pending", KeyType: "HASH" },
             { AttributeName: "createdAt", KeyType: "RANGE" },
           ],
+          Projection: { ProjectionType: "KEYS_ONLY" },
+        }),
+        Match.objectLike({
+          IndexName: "Active",
+          KeySchema: [
+            { AttributeName: "activeShard", KeyType: "HASH" },
+            { AttributeName: "activeUntil", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["ticket"] },
         }),
       ],
     });
