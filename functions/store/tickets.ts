@@ -156,6 +156,8 @@ export function eventEntry(decision: Decision, event: TicketEvent, at: string): 
       eventId: event.id,
       outcome: decision.outcome,
       ...(decision.reason ? { reason: decision.reason } : {}),
+      // Where the mail the event came from is kept, so forgetting its sender erases it too.
+      ...decision.timelineData,
     },
   };
 }

@@ -118,9 +118,9 @@ describe("the policy hands the reference to the event's timeline entry", () => {
     );
   });
 
-  // The entry itself is written by the stores' eventEntry (functions/store/tickets.ts), which must
-  // copy decision.timelineData into entry.data. Run with AVISO_TIMELINE_RAWREF=1 to check the stores.
-  it.skipIf(!process.env.AVISO_TIMELINE_RAWREF)("the stored timeline entry carries data.rawRef", async () => {
+  // The entry itself is written by the stores' eventEntry (functions/store/tickets.ts), which copies
+  // decision.timelineData into entry.data.
+  it("the stored timeline entry carries data.rawRef", async () => {
     const w = memoryWorld();
     await applyEvent(w.deps, opening, { newTicket: true });
     const timeline = await w.deps.tickets.timeline("T-1001");
