@@ -165,3 +165,14 @@ export function memoryAttachmentStore(): AttachmentStore & { files: Map<string, 
     get: async (ticketId, sha256) => files.get(`${ticketId}/${sha256}`),
   };
 }
+
+/** `GET /attachments/{ticketId}/{sha256}` with its query, or undefined for any other request. */
+export function matchAttachmentRoute(
+  method: string,
+  path: string,
+  query: Record<string, string | undefined> | undefined,
+): AttachmentRequest | undefined {
+  const route = /^\/attachments\/([\w-]{1,64})\/([0-9a-f]{64})\/?$/.exec(path);
+  if (!route || method.toUpperCase() !== "GET") return undefined;
+  return { ticketId: route[1] ?? "", sha256: route[2] ?? "", query: { exp: query?.exp, sig: query?.sig } };
+}

@@ -1,11 +1,12 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { sdkLogger } from "../../functions/adapters/sdk-logger";
 import { SesMailer } from "../../functions/adapters/ses";
+import type { AttachmentStore } from "../../functions/app/attachments";
 import type { RawMailStore } from "../../functions/app/inbound";
 import type { RawMailReader } from "../../functions/app/ports";
 import type { RawMailSource } from "../../functions/handlers/inbound-email";
@@ -65,6 +66,48 @@ export function mailFolder(
 }
 
 /**
+ * Kept attachments under `<dir>/<ticketId>/<sha256>/` (`.aviso/attachments` beside the raw mail): the
+ * file under its safe name and its content type beside it, what S3 keeps as the object's metadata.
+ */
+export function attachmentFolder(
+  dir: string,
+): AttachmentStore & { removeTicket(ticketId: string): Promise<number> } {
+  const folder = (ticketId: string, sha256?: string) => {
+    if (!/^[\w-]{1,64}$/.test(ticketId) || (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)))
+      throw new Error(`not an attachment of this runtime: ${ticketId}/${sha256 ?? ""}`);
+    return sha256 ? join(dir, ticketId, sha256) : join(dir, ticketId);
+  };
+  return {
+    put: async (ticketId, { sha256, name, contentType, content }) => {
+      const at = folder(ticketId, sha256);
+      await mkdir(at, { recursive: true });
+      await writeFile(join(at, "content"), content);
+      await writeFile(join(at, "meta.json"), JSON.stringify({ name, contentType }));
+      return `file://${join(at, "content")}`;
+    },
+    get: async (ticketId, sha256) => {
+      const at = folder(ticketId, sha256);
+      try {
+        const meta = JSON.parse(await readFile(join(at, "meta.json"), "utf8")) as {
+          name: string;
+          contentType: string;
+        };
+        return { ...meta, content: await readFile(join(at, "content")) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    removeTicket: async (ticketId) => {
+      const at = folder(ticketId);
+      const files = await readdir(at).catch(() => []);
+      await rm(at, { recursive: true, force: true });
+      return files.length;
+    },
+  };
+}
+
+/**
  * What the handlers need that talks to the local parts: the table, SES, the raw mail folder, and the
  * similar-incidents index: a JSON file when the runtime keeps its data (`.aviso/similar-incidents.json`),
  * else in memory like the table, so no index outlives the tickets it names.
@@ -91,6 +134,8 @@ export function localParts(options: {
       SES_REGION,
     ),
     rawMail: { put: folder.put },
+    /** `.aviso/attachments` beside `.aviso/mail` (or the runtime's data folder). */
+    attachments: attachmentFolder(join(dirname(resolve(options.mailDir)), "attachments")),
     rawSource: { get: folder.get },
     /** Quarantine release and forgetting read (and delete) kept mail by its reference. */
     rawMailReader: folder.reader,
