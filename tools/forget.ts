@@ -18,6 +18,7 @@ import { ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { clientAddress, type ForgetResult, forgetClient } from "../functions/app/forget";
 import { dynamoStores } from "../functions/store";
+import { fileIncidentIndexStore } from "../functions/store/incident-index-file";
 import { dynamoClient, LOCAL_TABLE, mailFolder } from "../infra/local/deps";
 import { startDynamoDbLocal } from "../infra/local/dynamodb-local";
 import { assertPortFree, freePort } from "../infra/local/ports";
@@ -72,9 +73,17 @@ export async function forgetCommand(argv: string[]): Promise<number> {
       });
       const { reports } = dynamoStores(doc, LOCAL_TABLE);
       try {
-        result = await forgetClient({ reports, rawMailReader: folder.reader, log: quiet }, address, {
-          dryRun,
-        });
+        const indexFile = join(dataDir, "similar-incidents.json");
+        result = await forgetClient(
+          {
+            reports,
+            rawMailReader: folder.reader,
+            log: quiet,
+            ...(existsSync(indexFile) ? { incidentIndex: fileIncidentIndexStore(indexFile) } : {}),
+          },
+          address,
+          { dryRun },
+        );
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
       }

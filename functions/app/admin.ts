@@ -16,12 +16,22 @@ import { clientAddress, forgetClient } from "./forget";
 import { type ApiRequest, type ApiResponse, json } from "./http";
 import { type InboundDeps, type InboundMeta, receiveMail } from "./inbound";
 import type { Mailer } from "./outbox";
-import type { QuarantineEntry, QuarantineRepository, RawMailReader, ReportRepository, Stores } from "./ports";
+import type {
+  IncidentIndexStore,
+  QuarantineEntry,
+  QuarantineRepository,
+  RawMailReader,
+  ReportRepository,
+  Stores,
+} from "./ports";
 
 /** What the routes use; each route checks for its parts, so a function built without one says so. */
 export type AdminDeps = CoreDeps &
   Partial<Pick<Stores, "quarantine" | "throttle" | "reports" | "mail">> &
-  Partial<Pick<InboundDeps, "rawMail">> & { rawMailReader?: RawMailReader };
+  Partial<Pick<InboundDeps, "rawMail">> & {
+    rawMailReader?: RawMailReader;
+    incidentIndex?: IncidentIndexStore;
+  };
 
 /** receiveMail's meta for a release: inbound.ts skips the automated-mail classification and the caps. */
 export type ReleaseMeta = InboundMeta & { release: true };
@@ -101,7 +111,9 @@ export async function handleAdminRequest(
       {
         reports: deps.reports,
         log: deps.log,
+        clock: deps.clock,
         ...(deps.rawMailReader ? { rawMailReader: deps.rawMailReader } : {}),
+        ...(deps.incidentIndex ? { incidentIndex: deps.incidentIndex } : {}),
       },
       address,
       { dryRun: input.dryRun === true },

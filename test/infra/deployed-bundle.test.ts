@@ -445,7 +445,7 @@ beforeAll(async () => {
     startDynamoDbLocal({ port: await freePort() }),
     startSesLocal({ port: await freePort() }),
   ]);
-  await startStandIns(functions.inbound.environment);
+  await startStandIns(functions.outbox.environment);
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials });
   doc = DynamoDBDocumentClient.from(client);
   const table = tableFromTemplate();

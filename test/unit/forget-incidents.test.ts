@@ -3,6 +3,7 @@
  * its client, or retention erasing it, takes it out of the index too; a dry run leaves the index alone.
  */
 import { describe, expect, it } from "vitest";
+import { handleAdminRequest } from "../../functions/app/admin";
 import { applyEvent } from "../../functions/app/apply";
 import { expireClosedTickets, forgetClient } from "../../functions/app/forget";
 import { recordResolvedIncident } from "../../functions/app/similar-incidents";
@@ -72,6 +73,17 @@ describe("forgetting takes tickets out of the similar-incidents index", () => {
     expect(document).not.toContain("T-1001");
     expect(document).not.toMatch(/zd420|quemado/i);
     expect(document).toContain("T-1002");
+  });
+
+  it("the forget route (DELETE /clients/{address}) takes the client's tickets out of the index too", async () => {
+    const w = await world();
+    const response = await handleAdminRequest(w.deps, {
+      method: "DELETE",
+      path: "/clients/ana@cliente.es",
+    });
+    expect(response?.status).toBe(200);
+    expect(await w.stored()).not.toContain("T-1001");
+    expect(await w.stored()).toContain("T-1002");
   });
 
   it("retention: an expired ticket leaves the index", async () => {
