@@ -14,6 +14,7 @@ import { dynamoStores } from "../../functions/store";
 import { fileIncidentIndexStore, memoryIncidentIndexStore } from "../../functions/store/incident-index-file";
 import { tableDefinition } from "../../functions/store/table";
 import { sesStoreLedger } from "./ses-local";
+import { upgradeIndexes } from "./table-upgrade";
 
 /** The local parts accept any signature; these only satisfy the SDK. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -24,12 +25,17 @@ export function dynamoClient(endpoint: string) {
   return new DynamoDBClient({ endpoint, region: "local", credentials: LOCAL_CREDENTIALS, logger: sdkLogger });
 }
 
-/** Creates the table of DESIGN §2 unless it is there already (a persisted data folder). */
-export async function ensureTable(client: DynamoDBClient, table = LOCAL_TABLE) {
+/**
+ * Creates the table of DESIGN §2, or brings the indexes of one already there (a persisted data folder
+ * of an earlier aviso) to today's definition.
+ */
+export async function ensureTable(client: DynamoDBClient, table = LOCAL_TABLE): Promise<string[]> {
   try {
     await client.send(new CreateTableCommand(tableDefinition(table)));
+    return [];
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    return upgradeIndexes(client, table);
   }
 }
 

@@ -115,7 +115,8 @@ export async function startRuntime(partial: Partial<RuntimeOptions> = {}): Promi
       mailDir,
       ...(options.persist ? { incidentIndexFile: join(options.dataDir, "similar-incidents.json") } : {}),
     });
-    await ensureTable(client);
+    const upgraded = await ensureTable(client);
+    if (upgraded.length > 0) log.info("the kept local table was brought up to date", { changes: upgraded });
     const clock = await LocalClock.open({
       ...(options.persist ? { file: join(options.dataDir, "clock.json") } : {}),
       ...(options.startAt ? { startAt: options.startAt } : {}),
