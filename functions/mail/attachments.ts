@@ -115,3 +115,63 @@ function cleanContentType(type: string): string {
   const t = type.toLowerCase().trim();
   return /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(t) ? t : "application/octet-stream";
 }
+
+/**
+ * SES's limit on one sent message, attachments included after their base64 encoding (SESv2 SendEmail;
+ * "40MB total message size" in the SES developer guide, read as 40,000,000 bytes to stay on the safe side).
+ */
+export const SES_MESSAGE_LIMIT_BYTES = 40_000_000;
+/** Room kept for headers and MIME boundaries beyond the body and the attachments. */
+const SES_HEADROOM_BYTES = 200_000;
+
+/** Extensions SES refuses to send (SES developer guide, "Unsupported attachment types"). */
+const SES_UNSUPPORTED_EXTENSIONS = new Set(
+  (
+    "ade adp app asp bas bat cer chm cmd com cpl crt csh der exe fxp gadget hlp hta inf ins isp its js jse " +
+    "ksh lib lnk mad maf mag mam maq mar mas mat mau mav maw mda mdb mde mdt mdw mdz msc msh msh1 msh2 " +
+    "mshxml msh1xml msh2xml msi msp mst ops pcd pif plg prf prg reg scf scr sct shb shs sys ps1 ps1xml ps2 " +
+    "ps2xml psc1 psc2 tmp url vb vbe vbs vps vsmacros vss vst vsw vxd ws wsc wsf wsh xnk"
+  ).split(" "),
+);
+
+/** One SESv2 `Content.Simple.Attachments` entry (the SDK base64-encodes RawContent). */
+export interface SesAttachment {
+  FileName: string;
+  ContentType: string;
+  ContentDisposition: "ATTACHMENT";
+  ContentTransferEncoding: "BASE64";
+  RawContent: Uint8Array;
+}
+
+/**
+ * The files of a technician's mail that one SES message to the client can carry, in order, and those
+ * it cannot with why (an extension SES refuses, or past the 40 MB message): the outbox sends the
+ * first, and the technician is told of the second, which stay kept (nothing is lost).
+ */
+export function sesAttachments(
+  files: { name: string; contentType: string; content: Buffer }[],
+  bodyBytes: number,
+): { attachments: SesAttachment[]; left: { name: string; reason: string }[] } {
+  const attachments: SesAttachment[] = [];
+  const left: { name: string; reason: string }[] = [];
+  let used = bodyBytes + SES_HEADROOM_BYTES;
+  for (const file of files) {
+    const extension = /\.([^.]+)$/.exec(file.name)?.[1]?.toLowerCase();
+    const encoded = Math.ceil(file.content.length / 3) * 4 * (78 / 76);
+    if (extension && SES_UNSUPPORTED_EXTENSIONS.has(extension))
+      left.push({ name: file.name, reason: `SES does not send .${extension} files` });
+    else if (used + encoded > SES_MESSAGE_LIMIT_BYTES)
+      left.push({ name: file.name, reason: "past SES's 40 MB limit on one message" });
+    else {
+      used += encoded;
+      attachments.push({
+        FileName: file.name.slice(-255),
+        ContentType: file.contentType,
+        ContentDisposition: "ATTACHMENT",
+        ContentTransferEncoding: "BASE64",
+        RawContent: new Uint8Array(file.content),
+      });
+    }
+  }
+  return { attachments, left };
+}

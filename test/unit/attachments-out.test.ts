@@ -1,0 +1,55 @@
+/**
+ * Attachments out (issue 16), the part SES decides: which files of a technician's mail one SESv2
+ * SendEmail (Content.Simple.Attachments) can carry, and which it cannot and why.
+ */
+import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import { describe, expect, it } from "vitest";
+import { SES_MESSAGE_LIMIT_BYTES, sesAttachments } from "../../functions/mail/attachments";
+import { PNG } from "../support/attachment-mail";
+
+describe("attachments a technician sends the client, within SES's limits", () => {
+  it("carries a PDF and a PNG as SESv2 Simple attachments, their bytes untouched", () => {
+    const pdf = Buffer.from("%PDF-1.4\n%guía\n");
+    const { attachments, left } = sesAttachments(
+      [
+        { name: "guía-impresora.pdf", contentType: "application/pdf", content: pdf },
+        { name: "paso-1.png", contentType: "image/png", content: PNG },
+      ],
+      20_000,
+    );
+    expect(left).toEqual([]);
+    expect(attachments.map((a) => [a.FileName, a.ContentType, a.ContentDisposition])).toEqual([
+      ["guía-impresora.pdf", "application/pdf", "ATTACHMENT"],
+      ["paso-1.png", "image/png", "ATTACHMENT"],
+    ]);
+    expect(Buffer.from(attachments[1]?.RawContent ?? []).equals(PNG)).toBe(true);
+    // The shape the SDK's SendEmail takes.
+    const input: SendEmailCommandInput = {
+      Content: {
+        Simple: { Subject: { Data: "s" }, Body: { Text: { Data: "t" } }, Attachments: attachments },
+      },
+    };
+    expect(input.Content?.Simple?.Attachments).toHaveLength(2);
+  });
+
+  it("leaves out what would pass 40 MB once base64-encoded, and a type SES refuses, saying why", () => {
+    const fifteen = Buffer.alloc(15_000_000, 1);
+    const { attachments, left } = sesAttachments(
+      [
+        { name: "a.zip", contentType: "application/zip", content: fifteen },
+        { name: "b.zip", contentType: "application/zip", content: fifteen },
+        { name: "setup.EXE", contentType: "application/octet-stream", content: Buffer.from("MZ") },
+        { name: "c.txt", contentType: "text/plain", content: Buffer.from("cabe") },
+      ],
+      50_000,
+    );
+    // 15 MB is 20 MB in base64: one fits, two do not.
+    expect(attachments.map((a) => a.FileName)).toEqual(["a.zip", "c.txt"]);
+    expect(left).toEqual([
+      { name: "b.zip", reason: "past SES's 40 MB limit on one message" },
+      { name: "setup.EXE", reason: "SES does not send .exe files" },
+    ]);
+    const total = attachments.reduce((n, a) => n + Math.ceil(a.RawContent.length / 3) * 4, 50_000);
+    expect(total).toBeLessThan(SES_MESSAGE_LIMIT_BYTES);
+  });
+});
