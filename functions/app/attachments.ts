@@ -28,6 +28,8 @@ export interface AttachmentStore {
    * redirects to it rather than passing the bytes through the API.
    */
   presignedGet?(ticketId: string, sha256: string, seconds: number): Promise<string | undefined>;
+  /** Every kept file of a ticket deleted (forgetting its client); how many there were. */
+  removeTicket?(ticketId: string): Promise<number>;
 }
 
 /**
@@ -45,10 +47,20 @@ export async function keepAttachments(
   store: AttachmentStore | undefined,
   ticketId: string,
   raw: Buffer,
+  log?: { warn(message: string, data?: Record<string, unknown>): void },
 ): Promise<AttachmentMeta[]> {
   const found = await extractAttachments(raw);
   const kept: AttachmentMeta[] = [];
-  for (const attachment of found) kept.push(await keepOne(store, ticketId, attachment));
+  for (const attachment of found) {
+    try {
+      kept.push(await keepOne(store, ticketId, attachment));
+    } catch (error) {
+      // The raw mail holds it whatever the store did: the ticket opens, the notice says where it is.
+      log?.warn("attachment not kept apart", { ticketId, name: attachment.name, error: String(error) });
+      const { content: _content, ...meta } = attachment;
+      kept.push({ ...meta, notKept: "could not be stored: kept in the raw mail only" });
+    }
+  }
   return kept;
 }
 
@@ -163,6 +175,11 @@ export function memoryAttachmentStore(): AttachmentStore & { files: Map<string, 
       return `memory://attachments/${ticketId}/${sha256}/${file.name}`;
     },
     get: async (ticketId, sha256) => files.get(`${ticketId}/${sha256}`),
+    removeTicket: async (ticketId) => {
+      const keys = [...files.keys()].filter((key) => key.startsWith(`${ticketId}/`));
+      for (const key of keys) files.delete(key);
+      return keys.length;
+    },
   };
 }
 

@@ -275,7 +275,9 @@ async function processMail(
   // (a virus FAIL was held above, unread). The bounded parse above tells whether there are any.
   const clientMail = !byTechnician && (inspection.kind === "new-request" || inspection.kind === "reply");
   const attachments =
-    clientMail && mail.attachments.length > 0 ? await keepAttachments(deps.attachments, ticketId, raw) : [];
+    clientMail && mail.attachments.length > 0
+      ? await keepAttachments(deps.attachments, ticketId, raw, deps.log)
+      : [];
   const mailed = lifted
     ? unflagEvent(lifted, { id: eventId, ticketId, actor, rawRef })
     : mailEvent(inspection, {

@@ -169,6 +169,30 @@ describe("a client mail's attachments reach the technicians (issue 16)", () => {
     expect(text(notices[0] as SendEmailCommandInput)).toContain("segunda.png");
   });
 
+  it("a store that fails: the ticket opens all the same and the attachment is listed as in the raw mail", async () => {
+    const w = memoryWorld();
+    const failing = {
+      put: async () => {
+        throw Object.assign(new Error("Access Denied"), { name: "AccessDenied", $fault: "client" });
+      },
+      get: async () => undefined,
+    };
+    const outcome = await receiveMail(
+      { ...w.deps, attachments: failing },
+      mailWith([{ name: "error.png", type: "image/png", content: PNG }]),
+    );
+    expect(outcome).toMatchObject({ outcome: "applied", ticketId: "T-1001", newTicket: true });
+    const notice = (await w.deps.outbox.list("T-1001")).find(
+      (i) => i.effect.kind === "notify" && i.effect.template === "new-ticket",
+    );
+    const data = notice?.effect.kind === "notify" ? notice.effect.data : undefined;
+    expect(data?.attachments?.[0]).toMatchObject({
+      name: "error.png",
+      notKept: expect.stringMatching(/could not be stored/),
+    });
+    expect(data?.attachments?.[0]?.ref).toBeUndefined();
+  });
+
   it("a virus FAIL mail keeps and links nothing", async () => {
     const w = attachedWorld();
     const outcome = await receiveMail(
