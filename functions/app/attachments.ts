@@ -1,5 +1,10 @@
 import type { AttachmentMeta, MessageData } from "../core";
-import { extractAttachments, type MailAttachment } from "../mail/attachments";
+import {
+  extractAttachments,
+  type MailAttachment,
+  type SesAttachment,
+  sesAttachments,
+} from "../mail/attachments";
 import {
   ATTACHMENT_LINK_LIFETIME_DAYS,
   attachmentBaseUrl,
@@ -192,4 +197,27 @@ export function matchAttachmentRoute(
   const route = /^\/attachments\/([\w-]{1,64})\/([0-9a-f]{64})\/?$/.exec(path);
   if (!route || method.toUpperCase() !== "GET") return undefined;
   return { ticketId: route[1] ?? "", sha256: route[2] ?? "", query: { exp: query?.exp, sig: query?.sig } };
+}
+
+/**
+ * Attachments out: the files a technician's reply carries to the client, read back from the store at
+ * send time (the outbox calls this for a send-client effect whose data has attachments and passes
+ * `attachments` as SESv2 Content.Simple.Attachments). `left` names each file the mail cannot carry and
+ * why (not kept, gone, an extension SES refuses, past 40 MB): the technician is told, and each stays
+ * kept (store or raw mail), so nothing is lost.
+ */
+export async function clientMailAttachments(
+  deps: { attachments?: AttachmentStore },
+  data: Pick<MessageData, "attachments" | "ticketId">,
+  bodyBytes: number,
+): Promise<{ attachments: SesAttachment[]; left: { name: string; reason: string }[] }> {
+  const files: StoredAttachment[] = [];
+  const left: { name: string; reason: string }[] = [];
+  for (const a of data.attachments ?? []) {
+    const found = a.ref && a.sha256 ? await deps.attachments?.get(data.ticketId, a.sha256) : undefined;
+    if (found) files.push(found);
+    else left.push({ name: a.name, reason: a.notKept ?? "not found among the kept attachments" });
+  }
+  const sendable = sesAttachments(files, bodyBytes);
+  return { attachments: sendable.attachments, left: [...left, ...sendable.left] };
 }

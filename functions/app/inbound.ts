@@ -271,11 +271,14 @@ async function processMail(
   const actorName = technician?.name ?? displayName;
   const actor = { address: sender, ...(actorName ? { name: actorName } : {}) };
   const lifted = unflagging ? await liftFlags(deps, unflagging, sender, now) : undefined;
-  // Kept after the raw mail and before the event, under the ticket they arrive on; a client's only
-  // (a virus FAIL was held above, unread). The bounded parse above tells whether there are any.
-  const clientMail = !byTechnician && (inspection.kind === "new-request" || inspection.kind === "reply");
+  // Kept after the raw mail and before the event, under the ticket they arrive on: a client's mail's,
+  // and a technician's reply's for the client (a virus FAIL was held above, unread). The bounded
+  // parse above tells whether there are any.
+  const withFiles =
+    inspection.kind === "technician-reply" ||
+    (!byTechnician && (inspection.kind === "new-request" || inspection.kind === "reply"));
   const attachments =
-    clientMail && mail.attachments.length > 0
+    withFiles && mail.attachments.length > 0
       ? await keepAttachments(deps.attachments, ticketId, raw, deps.log)
       : [];
   const mailed = lifted
@@ -301,7 +304,8 @@ async function processMail(
         ...(outsider ? { pointedAt: outsider.id } : {}),
       });
   const event =
-    attachments.length > 0 && (mailed.type === "client-new" || mailed.type === "client-reply")
+    attachments.length > 0 &&
+    (mailed.type === "client-new" || mailed.type === "client-reply" || mailed.type === "reply")
       ? { ...mailed, attachments }
       : mailed;
   let decision: Decision;

@@ -196,7 +196,8 @@ export const ThirdPartySchema = z.object({
     .optional(),
   threadedBy: z.enum(["token", "references", "subject"]).optional(),
 });
-export const PersonalReplySchema = z.object({ ...technician, type: z.literal("reply"), text });
+/** A technician's own words to the client; the files of their mail go with it (attachments out). */
+export const PersonalReplySchema = z.object({ ...technician, type: z.literal("reply"), text, attachments });
 /** #send / #enviar: the messages the tone coach held on this ticket go to the client as written. */
 export const SendHeldSchema = z.object({
   ...technician,

@@ -8,9 +8,13 @@ export function sizeLabel(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024))} MB`;
 }
 
-/** The attachments of a client mail's event for the technicians' notice (its links are made at send time). */
+/**
+ * The attachments of a mail's event: a client's for the technicians' notice (linked at send time), a
+ * technician's reply's for the client's mail (attached at send time).
+ */
 export function attachmentData(event: TicketEvent): Pick<MessageData, "attachments"> {
-  if ((event.type !== "client-new" && event.type !== "client-reply") || !event.attachments?.length) return {};
+  const withFiles = event.type === "client-new" || event.type === "client-reply" || event.type === "reply";
+  if (!withFiles || !event.attachments?.length) return {};
   return {
     attachments: event.attachments.map((a) => ({
       name: a.name,

@@ -1,7 +1,7 @@
 import { type BusinessCalendar, calendarFor } from "./calendar";
 import { isTechnicianEvent, type Person, type TicketEvent, type TimerName } from "./events";
 import { holdIfFlagged, takeHeld } from "./held";
-import { clientWroteNotice, newTicketNotice } from "./message-data";
+import { attachmentData, clientWroteNotice, newTicketNotice } from "./message-data";
 import {
   type ClientTemplate,
   copiedAddresses,
@@ -252,7 +252,7 @@ class Turn {
         return;
       case "reply":
         if (t.status === "closed") return this.refuse(this.notOpen());
-        this.sendClient("personal-reply", { text: e.text }, false);
+        this.sendClient("personal-reply", { text: e.text, ...attachmentData(e) }, false);
         return;
       case "send-held":
         return this.sendHeld();

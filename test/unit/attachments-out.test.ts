@@ -53,3 +53,46 @@ describe("attachments a technician sends the client, within SES's limits", () =>
     expect(total).toBeLessThan(SES_MESSAGE_LIMIT_BYTES);
   });
 });
+
+describe("a technician's reply mail with a file, kept for the client's mail", () => {
+  it("keeps the reply's PDF, carries it on the personal-reply effect, and gives it back as an SES attachment", async () => {
+    const { receiveMail } = await import("../../functions/app/inbound");
+    const { clientMailAttachments, memoryAttachmentStore } = await import("../../functions/app/attachments");
+    const { mailWith } = await import("../support/attachment-mail");
+    const { memoryWorld } = await import("../support/memory-world");
+    const w = memoryWorld();
+    const store = memoryAttachmentStore();
+    const deps = { ...w.deps, attachments: store };
+    await receiveMail(deps, mailWith([]));
+    const pdf = Buffer.from("%PDF-1.4\nguía de la impresora\n");
+    const reply = await receiveMail(
+      deps,
+      mailWith(
+        [{ name: "guia.pdf", type: "application/pdf", content: pdf }],
+        {
+          From: "Lucía <lucia@aviso.test>",
+          Subject: "Re: [#T-1001] La impresora no imprime",
+        },
+        "Te mando la guía para reinstalar el controlador.",
+      ),
+    );
+    expect(reply).toMatchObject({ outcome: "applied", kind: "technician-reply", ticketId: "T-1001" });
+    const sendClient = (await w.deps.outbox.list("T-1001")).find(
+      (i) => i.effect.kind === "send-client" && i.effect.template === "personal-reply",
+    );
+    const data = sendClient?.effect.kind === "send-client" ? sendClient.effect.data : undefined;
+    expect(data?.attachments).toEqual([
+      expect.objectContaining({ name: "guia.pdf", contentType: "application/pdf" }),
+    ]);
+    const out = await clientMailAttachments(deps, data as NonNullable<typeof data>, 10_000);
+    expect(out.left).toEqual([]);
+    expect(out.attachments.map((a) => a.FileName)).toEqual(["guia.pdf"]);
+    expect(Buffer.from(out.attachments[0]?.RawContent ?? []).equals(pdf)).toBe(true);
+    // Without the kept file the technician hears why, rather than the client getting a silent gap.
+    const gone = await clientMailAttachments({}, data as NonNullable<typeof data>, 10_000);
+    expect(gone).toEqual({
+      attachments: [],
+      left: [{ name: "guia.pdf", reason: "not found among the kept attachments" }],
+    });
+  });
+});
