@@ -96,3 +96,35 @@ describe("a technician's reply mail with a file, kept for the client's mail", ()
     });
   });
 });
+
+describe("the client's mail carries the technician's files (needs the outbox hookup)", () => {
+  it("a technician's reply with a PDF reaches the client with that PDF, its bytes untouched", async () => {
+    const { receiveMail } = await import("../../functions/app/inbound");
+    const { performOutboxItem } = await import("../../functions/app/outbox");
+    const { memoryAttachmentStore } = await import("../../functions/app/attachments");
+    const { mailWith } = await import("../support/attachment-mail");
+    const { memoryWorld } = await import("../support/memory-world");
+    const w = memoryWorld();
+    const deps = { ...w.deps, attachments: memoryAttachmentStore() };
+    const drain = async () => {
+      for (const item of await deps.outbox.pending()) await performOutboxItem(deps, item);
+    };
+    await receiveMail(deps, mailWith([]));
+    await drain();
+    const pdf = Buffer.from("%PDF-1.4\nguía de la impresora\n");
+    await receiveMail(
+      deps,
+      mailWith(
+        [{ name: "guia.pdf", type: "application/pdf", content: pdf }],
+        { From: "Lucía <lucia@aviso.test>", Subject: "Re: [#T-1001] La impresora no imprime" },
+        "Te mando la guía para reinstalar el controlador.",
+      ),
+    );
+    await drain();
+    const reply = w.sent.at(-1);
+    expect(reply?.Destination?.ToAddresses?.some((to) => to.includes("ana@cliente.es"))).toBe(true);
+    const carried = reply?.Content?.Simple?.Attachments ?? [];
+    expect(carried.map((a) => [a.FileName, a.ContentType])).toEqual([["guia.pdf", "application/pdf"]]);
+    expect(Buffer.from(carried[0]?.RawContent ?? []).equals(pdf)).toBe(true);
+  });
+});
