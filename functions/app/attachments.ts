@@ -12,6 +12,7 @@ import {
   verifyAttachmentLink,
 } from "./attachment-links";
 import type { SignedLinkQuery } from "./feedback-link";
+import type { ApiResponse } from "./http";
 
 export interface StoredAttachment {
   name: string;
@@ -220,4 +221,26 @@ export async function clientMailAttachments(
   }
   const sendable = sesAttachments(files, bodyBytes);
   return { attachments: sendable.attachments, left: [...left, ...sendable.left] };
+}
+
+/**
+ * The attachment route inside the API (api.ts): a redirect to the presigned GET (the S3 store), or the
+ * refusal. The API's responses are text, so a store that hands out bytes (the local folder) is served by
+ * the local runtime's own route before the API (handleAttachmentRequest), never here.
+ */
+export async function attachmentApiRoute(
+  deps: Parameters<typeof handleAttachmentRequest>[0],
+  method: string,
+  path: string,
+  query: Record<string, string | undefined> | undefined,
+): Promise<ApiResponse | undefined> {
+  const request = matchAttachmentRoute(method, path, query);
+  if (!request) return undefined;
+  const response = await handleAttachmentRequest(deps, request);
+  if (typeof response.body === "string") return { ...response, body: response.body };
+  return {
+    status: 501,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+    body: "attachments are served by a presigning store here",
+  };
 }

@@ -16,7 +16,11 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { S3AttachmentStore } from "../../functions/adapters/s3-attachments";
-import { handleAttachmentRequest } from "../../functions/app/attachments";
+import {
+  attachmentApiRoute,
+  handleAttachmentRequest,
+  memoryAttachmentStore,
+} from "../../functions/app/attachments";
 import { PNG } from "../support/attachment-mail";
 
 const BUCKET = "aviso-raw-mail";
@@ -131,6 +135,46 @@ describe("attachments in S3", () => {
     );
     expect(response.status).toBe(302);
     expect(response.headers.location).toMatch(/X-Amz-Expires=300/);
+  });
+
+  it("the API's route: a redirect for S3, 403 for a tampered link, nothing for other paths, never bytes as text", async () => {
+    const store = new S3AttachmentStore(client(), BUCKET);
+    await store.put("T-1001", {
+      name: "error.png",
+      contentType: "image/png",
+      sha256: sha(PNG),
+      content: PNG,
+    });
+    const { attachmentLink } = await import("../../functions/app/attachment-links");
+    const now = new Date("2026-11-23T08:00:00Z");
+    const secret = "s3cret-0123456789";
+    const link = new URL(
+      attachmentLink(
+        "https://api.example/attachments",
+        "T-1001",
+        sha(PNG),
+        secret,
+        new Date(now.getTime() + 60_000),
+      ),
+    );
+    const query = Object.fromEntries(link.searchParams);
+    const deps = { attachments: store, config: { tokenSecret: secret }, clock: { now: () => now } };
+    expect((await attachmentApiRoute(deps, "GET", link.pathname, query))?.status).toBe(302);
+    expect(
+      (await attachmentApiRoute(deps, "GET", link.pathname, { ...query, sig: "x".repeat(22) }))?.status,
+    ).toBe(403);
+    expect(await attachmentApiRoute(deps, "GET", "/tickets/T-1001", query)).toBeUndefined();
+    expect(await attachmentApiRoute(deps, "POST", link.pathname, query)).toBeUndefined();
+    const local = memoryAttachmentStore();
+    await local.put("T-1001", {
+      name: "error.png",
+      contentType: "image/png",
+      sha256: sha(PNG),
+      content: PNG,
+    });
+    expect(
+      (await attachmentApiRoute({ ...deps, attachments: local }, "GET", link.pathname, query))?.status,
+    ).toBe(501);
   });
 
   it("removes every kept file of a ticket and no other ticket's", async () => {
