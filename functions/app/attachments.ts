@@ -1,4 +1,4 @@
-import type { AttachmentMeta, MessageData } from "../core";
+import type { AttachmentMeta, Locale, MessageData } from "../core";
 import {
   extractAttachments,
   type MailAttachment,
@@ -11,6 +11,7 @@ import {
   attachmentLink,
   verifyAttachmentLink,
 } from "./attachment-links";
+import type { Logger } from "./clock";
 import type { SignedLinkQuery } from "./feedback-link";
 import type { ApiResponse } from "./http";
 
@@ -243,4 +244,56 @@ export async function attachmentApiRoute(
     headers: { "content-type": "text/plain; charset=utf-8" },
     body: "attachments are served by a presigning store here",
   };
+}
+
+/** The technicians' notice of files a client mail could not carry: which, why, and where they stay. */
+export function attachmentsLeftNotice(
+  locale: Locale,
+  ticketId: string,
+  to: string,
+  left: { name: string; reason: string }[],
+): { subject: string; text: string; html: string } {
+  const words =
+    locale === "es"
+      ? {
+          subject: `[#${ticketId}] Adjuntos que no se enviaron a ${to}`,
+          intro: `Tu mensaje a ${to} salió sin estos archivos:`,
+          kept: "Siguen guardados en el correo original. Si el cliente los necesita, envíaselos de otra forma.",
+        }
+      : {
+          subject: `[#${ticketId}] Attachments not sent to ${to}`,
+          intro: `Your message to ${to} went out without these files:`,
+          kept: "They stay kept with the original mail. If the client needs them, send them another way.",
+        };
+  const text = [words.intro, "", ...left.map((l) => `- ${l.name}: ${l.reason}`), "", words.kept].join("\n");
+  const escape = (value: string) =>
+    value.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
+  return {
+    subject: words.subject,
+    text,
+    html: `<pre style="font-family:sans-serif;white-space:pre-wrap">${escape(text)}</pre>`,
+  };
+}
+
+/**
+ * The files a client mail carries (SESv2 attachments), and the technicians told at once of any it
+ * cannot carry. The notice goes before the client's mail: a retry may repeat it, never lose it.
+ */
+export async function attachmentsForClientMail(
+  deps: { attachments?: AttachmentStore; config: { defaultLocale: Locale }; log: Logger },
+  data: Pick<MessageData, "attachments" | "ticketId">,
+  to: string,
+  bodyBytes: number,
+  tell: (notice: { subject: string; text: string; html: string }) => Promise<unknown>,
+): Promise<{ attachments?: SesAttachment[] }> {
+  if (!data.attachments?.length) return {};
+  const files = await clientMailAttachments(deps, data, bodyBytes);
+  if (files.left.length > 0) {
+    deps.log.warn("attachments not sent; the technicians are told", {
+      ticketId: data.ticketId,
+      left: files.left,
+    });
+    await tell(attachmentsLeftNotice(deps.config.defaultLocale, data.ticketId, to, files.left));
+  }
+  return files.attachments.length > 0 ? { attachments: files.attachments } : {};
 }

@@ -1,9 +1,11 @@
 import type { SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import type { AvisoConfig } from "../config";
-import type { Effect, MetricPoint, Person, Ticket, TimerName } from "../core";
+import type { Effect, Person, Ticket, TimerName } from "../core";
+import type { SesAttachment } from "../mail/attachments";
 import { composeSendEmail } from "../mail/compose";
 import { renderMessage } from "../mail/render";
 import { replyAddress } from "../mail/thread";
+import { type AttachmentStore, attachmentLinksFor, attachmentsForClientMail } from "./attachments";
 import type { Clock, Logger, Metrics } from "./clock";
 import {
   type EffectResult,
@@ -15,6 +17,7 @@ import {
 } from "./effect-result";
 import { feedbackLink, statusBaseUrl, statusLink } from "./feedback-link";
 import { OUTBOUND_PER_ADDRESS_PER_10_MIN, OUTBOUND_WINDOW_SECONDS } from "./limits";
+import { logPerformed, recordSent } from "./outbox-figures";
 import {
   type FeedbackRepository,
   type IncidentIndexStore,
@@ -63,6 +66,7 @@ export interface OutboxDeps {
   feedback: FeedbackRepository;
   mailer: Mailer;
   sentLedger?: SentLedger;
+  attachments?: AttachmentStore;
   scheduler: TimerScheduler;
   /** SES configuration set whose events report bounces and complaints. */
   configurationSet?: string;
@@ -226,7 +230,24 @@ async function perform(
           ticketId,
           dropped: copies.dropped,
         });
+      const bodyBytes = rendered.html.length + rendered.text.length;
+      const files = await attachmentsForClientMail(
+        deps,
+        effect.data,
+        effect.to.address,
+        bodyBytes,
+        (notice) =>
+          sendTo(deps, {
+            ticketId,
+            to: techniciansOf(config),
+            rendered: notice,
+            automatic: true,
+            clientThread: false,
+            staffExempt: true,
+          }),
+      );
       const result = await sendTo(deps, {
+        ...files,
         ticketId,
         effectId: effect.id,
         to: [effect.to],
@@ -250,7 +271,7 @@ async function perform(
       const template = effect.kind === "call-task" ? "call-task" : effect.template;
       const data =
         effect.kind === "notify"
-          ? await withSimilarIncidents(deps, ticketId, effect, loadTicket)
+          ? attachmentLinksFor(await withSimilarIncidents(deps, ticketId, effect, loadTicket), deps)
           : effect.data;
       const rendered = renderMessage(config.defaultLocale, `staff-${template}`, data, {
         timeZone: config.technicianTimeZone,
@@ -290,6 +311,7 @@ interface Sending {
    * (issue 14: a burst of new tickets must not blind the technicians; see isConfiguredStaff).
    */
   staffExempt?: boolean;
+  attachments?: SesAttachment[];
 }
 
 async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult> {
@@ -347,6 +369,8 @@ async function sendTo(deps: OutboxDeps, sending: Sending): Promise<EffectResult>
     automatic,
     ...(deps.configurationSet ? { configurationSetName: deps.configurationSet } : {}),
   });
+  if (sending.attachments?.length && input.Content?.Simple)
+    input.Content.Simple.Attachments = sending.attachments;
   const { messageId } = await deps.mailer.send(input);
   // What the mail changed, written side by side: none of these depends on another.
   await Promise.all([
@@ -417,38 +441,6 @@ async function handBackOrGiveUp(deps: OutboxDeps, item: OutboxItem, error: Error
     { ticketId, effectId: effect.id, kind: effect.kind, result },
   );
   return true;
-}
-
-function logPerformed(deps: OutboxDeps, ticketId: string, effect: Effect, result: EffectResult) {
-  deps.log.info("effect performed", {
-    ticketId,
-    effectId: effect.id,
-    kind: effect.kind,
-    result,
-  });
-}
-
-function recordSent(
-  deps: OutboxDeps,
-  result: EffectResult,
-  template: string,
-  name: "ClientMessagesSent" | "StaffMessagesSent",
-  openedAt?: string,
-) {
-  if (!deps.metrics) return;
-  if (result.outcome === "suppressed")
-    deps.metrics.record([
-      { name: "MailSuppressed", unit: "Count", value: 1, dimensions: { kind: template } },
-    ]);
-  if (result.outcome !== "sent") return;
-  const points: MetricPoint[] = [{ name, unit: "Count", value: 1, dimensions: { kind: template } }];
-  if (template === "acknowledgement" && openedAt)
-    points.push({
-      name: "TimeToAcknowledgementSeconds",
-      unit: "Seconds",
-      value: Math.max(0, (deps.clock.now().getTime() - Date.parse(openedAt)) / 1000),
-    });
-  deps.metrics.record(points);
 }
 
 /**

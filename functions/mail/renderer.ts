@@ -131,6 +131,7 @@ class RenderContext {
   command: string | undefined;
   replaced: boolean | undefined;
   similar: MessageData["similar"];
+  attachments: MessageData["attachments"];
   replyMarker: string;
 
   constructor(data: MessageData, locale: Locale, options: RenderOptions) {
@@ -165,6 +166,7 @@ class RenderContext {
     this.command = data.command;
     this.replaced = data.replaced;
     this.similar = data.similar;
+    this.attachments = data.attachments;
   }
 }
 

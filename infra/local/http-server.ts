@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleApiRequest } from "../../functions/app/api";
 import type { Logger } from "../../functions/app/apply";
+import { handleAttachmentRequest, matchAttachmentRoute } from "../../functions/app/attachments";
 import type { OutboxDeps } from "../../functions/app/outbox";
 import { sendWeeklyReport } from "../../functions/app/report";
 import type { LocalClock } from "./clock";
@@ -75,6 +76,16 @@ async function serve(request: IncomingMessage, response: ServerResponse, parts: 
         return reply(400, { error: '"hours" must be a number from 0 to 8784' });
       }
       return reply(200, await advance(hours));
+    }
+    const attachment = matchAttachmentRoute(
+      request.method ?? "GET",
+      url.pathname,
+      Object.fromEntries(url.searchParams),
+    );
+    if (attachment) {
+      const file = await handleAttachmentRequest(deps, attachment);
+      response.writeHead(file.status, file.headers);
+      return void response.end(file.body);
     }
     const result = await gate.shared(() =>
       handleApiRequest(deps, {

@@ -9,7 +9,7 @@ import { sesEvent } from "./ses-event";
 import { serveTasks } from "./worker-pool";
 
 const data = (workerData as { data: InboundWorkerData }).data;
-const { stores, rawMail, rawSource } = localParts({
+const { stores, rawMail, rawSource, attachments } = localParts({
   dynamodb: data.dynamodb,
   ses: data.ses,
   mailDir: data.mailDir,
@@ -20,6 +20,7 @@ serveTasks<InboundTask, unknown>(async (task, log) => {
     ...stores,
     rawMail,
     rawSource,
+    attachments,
     config: data.config,
     clock: clockOf(task.clock),
     log,

@@ -128,3 +128,42 @@ describe("the client's mail carries the technician's files (needs the outbox hoo
     expect(Buffer.from(carried[0]?.RawContent ?? []).equals(pdf)).toBe(true);
   });
 });
+
+describe("a file the client's mail cannot carry", () => {
+  it("is named to the technicians with its reason, and the client's mail still goes", async () => {
+    const { receiveMail } = await import("../../functions/app/inbound");
+    const { performOutboxItem } = await import("../../functions/app/outbox");
+    const { memoryAttachmentStore } = await import("../../functions/app/attachments");
+    const { mailWith } = await import("../support/attachment-mail");
+    const { memoryWorld } = await import("../support/memory-world");
+    const w = memoryWorld();
+    const deps = { ...w.deps, attachments: memoryAttachmentStore() };
+    const drain = async () => {
+      for (const item of await deps.outbox.pending()) await performOutboxItem(deps, item);
+    };
+    await receiveMail(deps, mailWith([]));
+    await drain();
+    const before = w.sent.length;
+    await receiveMail(
+      deps,
+      mailWith(
+        [{ name: "setup.exe", type: "application/octet-stream", content: Buffer.from("MZ binary") }],
+        { From: "Lucía <lucia@aviso.test>", Subject: "Re: [#T-1001] La impresora no imprime" },
+        "Te mando el instalador del controlador.",
+      ),
+    );
+    await drain();
+    const mails = w.sent.slice(before);
+    const toClient = mails.find((m) =>
+      m.Destination?.ToAddresses?.some((to) => to.includes("ana@cliente.es")),
+    );
+    expect(toClient?.Content?.Simple?.Attachments ?? []).toEqual([]);
+    const notice = mails.find((m) =>
+      m.Destination?.ToAddresses?.some((to) => to.includes("lucia@aviso.test")),
+    );
+    const text = notice?.Content?.Simple?.Body?.Text?.Data ?? "";
+    expect(notice?.Content?.Simple?.Subject?.Data).toContain("T-1001");
+    expect(text).toContain("setup.exe");
+    expect(text).toMatch(/\.exe/);
+  });
+});
