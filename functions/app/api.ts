@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { calendarFor, EventValidationError, type Ticket } from "../core";
 import { type AdminDeps, handleAdminRequest } from "./admin";
 import { applyEvent, type CoreDeps } from "./apply";
+import { type AttachmentStore, attachmentApiRoute } from "./attachments";
 import { isSent } from "./effect-result";
 import { verifySignedLink } from "./feedback-link";
 import { type ApiRequest, type ApiResponse, html, json, text } from "./http";
@@ -21,11 +22,12 @@ export type { ApiRequest, ApiResponse } from "./http";
 
 /**
  * What the API reads: tickets, their outbox and thread, feedback, and the listing of tickets; the
- * admin routes' parts (admin.ts); where the lead signs in, on AWS.
+ * admin routes' parts (admin.ts); kept attachments (the technicians' signed links); where the lead
+ * signs in, on AWS.
  */
 export type ApiDeps = CoreDeps &
   Pick<Stores, "outbox" | "mail" | "feedback" | "reports"> &
-  AdminDeps & { leadSignIn?: LeadSignIn };
+  AdminDeps & { leadSignIn?: LeadSignIn; attachments?: AttachmentStore };
 
 /**
  * The ticket API of DESIGN §3–4, the same behind API Gateway and in the local runtime. GET /lead is
@@ -35,6 +37,9 @@ export type ApiDeps = CoreDeps &
 export async function handleApiRequest(deps: ApiDeps, asked: ApiRequest): Promise<ApiResponse> {
   const askedPath = asked.path.replace(/\/+$/, "") || "/";
   const method = asked.method.toUpperCase();
+  // A technicians' signed link to a kept attachment: the presigned redirect, or the refusal.
+  const attached = await attachmentApiRoute(deps, method, askedPath, asked.query);
+  if (attached) return attached;
   if (askedPath === LEAD_PAGE && method === "GET")
     return { status: 200, headers: leadPageHeaders(deps.leadSignIn), body: leadPage(deps.leadSignIn) };
   let request = asked;

@@ -77,7 +77,7 @@ export class Api extends Construct {
     });
     this.httpApi = new apigw.HttpApi(this, "Api", {
       description:
-        "aviso ticket API: IAM-signed for scripts, /lead/... with the lead's Cognito token, feedback and status links signed per ticket",
+        "aviso ticket API: IAM-signed for scripts, /lead/... with the lead's Cognito token, feedback, status and attachment links signed per ticket",
       defaultAuthorizer: new HttpIamAuthorizer(),
       createDefaultStage: true,
     });
@@ -149,7 +149,7 @@ export class Api extends Construct {
       acknowledge(
         route,
         "AwsSolutions-APIG4",
-        "Clients open feedback and status links from their mail: each link carries an HMAC signature of its ticket and expiry, checked by the function.",
+        "Clients open feedback and status links from their mail, technicians the links to a kept attachment from their notices: each link carries an HMAC signature of its ticket (and file) and expiry, checked by the function.",
       );
   }
 

@@ -49,12 +49,17 @@ export const LEAD_PAGE_ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/flags/{address}" },
 ];
 
-/** Clients' signed links: the signature in the link is the authorization (checked by the function). */
+/**
+ * Signed links: the signature in the link is the authorization (checked by the function). Clients'
+ * feedback and status pages; the technicians' links to a kept attachment (functions/app/attachments.ts),
+ * which answer with a short presigned S3 URL.
+ */
 export const SIGNED_PUBLIC_ROUTES: readonly Route[] = [
   { method: "GET", path: "/feedback/{id}" },
   { method: "POST", path: "/feedback/{id}" },
   { method: "GET", path: "/status/{id}" },
   { method: "POST", path: "/status/{id}" },
+  { method: "GET", path: "/attachments/{ticketId}/{sha256}" },
 ];
 
 const pattern = (route: Route) =>

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3IncidentIndexStore } from "../../adapters/incident-index-s3";
 import { powertoolsMetrics } from "../../adapters/metrics";
 import { S3RawMail, s3RawMailReader } from "../../adapters/s3";
+import { S3AttachmentStore } from "../../adapters/s3-attachments";
 import { EventBridgeTimerScheduler } from "../../adapters/scheduler";
 import { sdkLogger } from "../../adapters/sdk-logger";
 import { SesMailer } from "../../adapters/ses";
@@ -36,7 +37,11 @@ let cachedOutbox: ReturnType<typeof buildOutboxDeps> | undefined;
 let cachedApi: ReturnType<typeof buildApiDeps> | undefined;
 let cachedTicket: ReturnType<typeof buildUnscheduled<ReturnType<typeof ticketPath>>> | undefined;
 let cachedInbound:
-  | Promise<Awaited<ReturnType<typeof awsTicketDeps>> & { rawSource: RawMailSource }>
+  | Promise<
+      Awaited<ReturnType<typeof awsTicketDeps>> & { rawSource: RawMailSource } & ReturnType<
+          typeof keptAttachments
+        >
+    >
   | undefined;
 let cachedTimer: ReturnType<typeof buildUnscheduled<{ tickets: DynamoTicketRepository }>> | undefined;
 
@@ -62,10 +67,17 @@ function retryOnFailure<T>(building: Promise<T>, forget: () => void): Promise<T>
   });
 }
 
-/** The inbound function: a ticket's own path, and the raw mail the receipt rule kept in S3. */
+/**
+ * The inbound function: a ticket's own path, the raw mail the receipt rule kept in S3, and where a
+ * client mail's attachments are kept apart.
+ */
 export function awsInboundDeps() {
   cachedInbound ??= retryOnFailure(
-    awsTicketDeps().then((deps) => ({ ...deps, rawSource: s3RawSource(deps.region) })),
+    awsTicketDeps().then((deps) => ({
+      ...deps,
+      rawSource: s3RawSource(deps.region),
+      ...keptAttachments(deps.region),
+    })),
     () => {
       cachedInbound = undefined;
     },
@@ -79,6 +91,23 @@ function s3RawMail(region: string): S3RawMail {
     async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
     required("RAW_BUCKET"),
   );
+}
+
+/**
+ * Kept attachments, `attachments/<ticketId>/<sha256>/<name>` in the raw-mail bucket (RAW_BUCKET, which
+ * the stack gives every function): inbound mail keeps them, the outbox reads a technician's back to
+ * send them, the API redirects a technicians' signed link to a presigned GET, forgetting removes them.
+ * Without the variable there is no store, and attachments are listed as kept in the raw mail only.
+ */
+export function keptAttachments(region: string): { attachments?: S3AttachmentStore } {
+  const bucket = process.env.RAW_BUCKET;
+  if (!bucket) return {};
+  return {
+    attachments: new S3AttachmentStore(
+      async () => new (await import("@aws-sdk/client-s3")).S3Client({ region, logger: sdkLogger }),
+      bucket,
+    ),
+  };
 }
 
 function s3RawSource(region: string): RawMailSource {
@@ -111,7 +140,10 @@ const ticketPath = (table: Table) => ({
   quarantine: new DynamoQuarantine(table),
 });
 
-/** The outbox function: tickets, outbox, mail ledger (with the sent ledger SES Send events fill), throttle, feedback. */
+/**
+ * The outbox function: tickets, outbox, mail ledger (with the sent ledger SES Send events fill),
+ * throttle, feedback, and the kept attachments a technician's reply carries.
+ */
 export function awsOutboxDeps() {
   cachedOutbox ??= retryOnFailure(buildOutboxDeps(), () => {
     cachedOutbox = undefined;
@@ -122,7 +154,8 @@ export function awsOutboxDeps() {
 /**
  * The ticket-events function (API, bus, weekly report): tickets, outbox, mail ledger, feedback,
  * reports; for the lead's admin routes the throttle (flags), the quarantine and the raw mail (release
- * reads it, forgetting deletes it); where the lead signs in.
+ * reads it, forgetting deletes it); kept attachments (signed links, release, forgetting); where the
+ * lead signs in.
  */
 export function awsApiDeps() {
   cachedApi ??= retryOnFailure(buildApiDeps(), () => {
@@ -141,6 +174,7 @@ async function buildOutboxDeps() {
   }));
   return {
     ...deps,
+    ...keptAttachments(deps.region),
     sentLedger: {
       sentMessageId: (ticketId: string, effectId: string) => deps.mail.sentMessageId(ticketId, effectId),
     },
@@ -164,6 +198,7 @@ async function buildApiDeps() {
     ...deps,
     // The stack always sets RAW_BUCKET; without it, release and forgetting say what they lack (501).
     ...(bucket ? { rawMailReader: s3RawMailReader(s3RawMail(deps.region), bucket) } : {}),
+    ...keptAttachments(deps.region),
     ...(signInUrl && clientId ? { leadSignIn: { url: signInUrl, clientId } } : {}),
   };
 }
