@@ -62,6 +62,12 @@ export class AvisoStack extends Stack {
     const crons = timers.addCrons(data, config.technicianTimeZone);
     outbox.grantSend(crons);
     mailIn.grantDeleteRawMail(crons);
+    // Kept attachments (issue 16): the inbound function keeps them (MailIn); the outbox reads a
+    // technician's to send them; the API keeps (release), redirects the technicians' signed links to a
+    // presigned GET and removes (forgetting); retention (the crons) removes.
+    mailIn.grantAttachments(outbox.function, ["read"]);
+    mailIn.grantAttachments(api.ticketEvents, ["keep", "read", "remove"]);
+    mailIn.grantAttachments(crons, ["remove"]);
     // The outbox reads the index for new tickets' notices and adds resolutions; forgetting a client
     // (the API) and retention (the crons) take erased tickets out of it.
     const incidents = new Incidents(this, "Incidents", { accessLogs: mailIn.accessLogs });

@@ -9,6 +9,7 @@ import * as sesActions from "aws-cdk-lib/aws-ses-actions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
+import { ATTACHMENTS_PREFIX } from "../../functions/adapters/s3-attachments";
 import type { DeployConfig } from "../config";
 import type { Data } from "./data";
 import { deadLetterQueue, handlerFunction } from "./handler";
@@ -16,6 +17,8 @@ import { acknowledge, wildcardResource } from "./nag";
 
 /** Where SES keeps each received mail in the raw-mail bucket. */
 export const RAW_PREFIX = "inbound/";
+/** What a function does with kept attachments (each names the S3 actions it needs). */
+export type AttachmentUse = "keep" | "read" | "remove";
 
 export interface MailInProps {
   data: Data;
@@ -57,6 +60,8 @@ export class MailIn extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: "raw-mail/",
+      // One rule for the whole bucket: raw mail (inbound/) and the attachments kept from it
+      // (attachments/) expire alike, as the README's privacy table states.
       lifecycleRules: [
         {
           expiration: Duration.days(config.rawMailRetentionDays),
@@ -141,6 +146,7 @@ export class MailIn extends Construct {
       wildcardResource(this.function, this.rawMail.arnForObjects(`${RAW_PREFIX}*`)),
       "Raw mail arrives under one key per message, all under inbound/.",
     );
+    this.grantAttachments(this.function, ["keep"]);
 
     // SES keeps the raw mail in S3, then hands the receipt to the inbound function.
     const ruleSet = config.existingReceiptRuleSet
@@ -186,6 +192,34 @@ export class MailIn extends Construct {
       grantee,
       wildcardResource(grantee, objects),
       "Raw mail arrives under one key per message, all under inbound/.",
+    );
+  }
+
+  /**
+   * Lets `grantee` use the attachments kept under attachments/ (S3AttachmentStore): keep (PutObject,
+   * the inbound function; the API, whose release of held mail keeps them too), read (GetObject, also
+   * what a presigned GET is signed with; the outbox, the API) and remove (DeleteObject; forgetting,
+   * retention). Reading and removing find a file by listing its ticket's or hash's prefix, so those
+   * may list the bucket under attachments/ only.
+   */
+  grantAttachments(grantee: lambda.Function, uses: AttachmentUse[]): void {
+    const objects = this.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`);
+    const actions = { keep: "s3:PutObject", read: "s3:GetObject", remove: "s3:DeleteObject" };
+    grantee.addToRolePolicy(
+      new iam.PolicyStatement({ actions: uses.map((use) => actions[use]), resources: [objects] }),
+    );
+    if (uses.some((use) => use !== "keep"))
+      grantee.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:ListBucket"],
+          resources: [this.rawMail.bucketArn],
+          conditions: { StringLike: { "s3:prefix": [`${ATTACHMENTS_PREFIX}*`] } },
+        }),
+      );
+    acknowledge(
+      grantee,
+      wildcardResource(grantee, objects),
+      "Attachments are kept under one key per ticket, hash and name, all under attachments/.",
     );
   }
 
