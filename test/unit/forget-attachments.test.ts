@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { handleAdminRequest } from "../../functions/app/admin";
 import { applyEvent } from "../../functions/app/apply";
 import { type AttachmentStore, memoryAttachmentStore } from "../../functions/app/attachments";
 import { expireClosedTickets, forgetClient } from "../../functions/app/forget";
@@ -118,5 +119,22 @@ describe("forgetting takes the kept attachments with the tickets", () => {
     expect(w.errors).toEqual([
       { message: "attachments not deleted", data: { ticketId: "T-1001", error: "Error: AccessDenied" } },
     ]);
+  });
+
+  it("DELETE /clients/{address} on the API removes them too (admin.ts passes the API's store to forgetClient)", async () => {
+    const store = memoryAttachmentStore();
+    const w = await world(store);
+    await w.open("T-1001", "ana@cliente.es", ["captura.png"]);
+    await w.open("T-1002", "bea@otra.es", ["factura.png"]);
+    const response = await handleAdminRequest(w.deps, {
+      method: "DELETE",
+      path: "/clients/ana%40cliente.es",
+    });
+    expect(response?.status).toBe(200);
+    expect(JSON.parse(response?.body ?? "{}")).toMatchObject({
+      tickets: ["T-1001"],
+      attachments: { removed: 1, failed: [] },
+    });
+    expect(ticketsOf(store)).toEqual(["T-1002"]);
   });
 });
