@@ -19,7 +19,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { clientAddress, type ForgetResult, forgetClient } from "../functions/app/forget";
 import { dynamoStores } from "../functions/store";
 import { fileIncidentIndexStore } from "../functions/store/incident-index-file";
-import { dynamoClient, LOCAL_TABLE, mailFolder } from "../infra/local/deps";
+import { attachmentFolder, dynamoClient, LOCAL_TABLE, mailFolder } from "../infra/local/deps";
 import { startDynamoDbLocal } from "../infra/local/dynamodb-local";
 import { assertPortFree, freePort } from "../infra/local/ports";
 
@@ -78,6 +78,7 @@ export async function forgetCommand(argv: string[]): Promise<number> {
           {
             reports,
             rawMailReader: folder.reader,
+            attachments: attachmentFolder(join(dataDir, "attachments")),
             log: quiet,
             ...(existsSync(indexFile) ? { incidentIndex: fileIncidentIndexStore(indexFile) } : {}),
           },

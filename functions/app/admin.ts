@@ -28,7 +28,7 @@ import type {
 /** What the routes use; each route checks for its parts, so a function built without one says so. */
 export type AdminDeps = CoreDeps &
   Partial<Pick<Stores, "quarantine" | "throttle" | "reports" | "mail">> &
-  Partial<Pick<InboundDeps, "rawMail">> & {
+  Partial<Pick<InboundDeps, "rawMail" | "attachments">> & {
     rawMailReader?: RawMailReader;
     incidentIndex?: IncidentIndexStore;
   };
@@ -114,6 +114,7 @@ export async function handleAdminRequest(
         clock: deps.clock,
         ...(deps.rawMailReader ? { rawMailReader: deps.rawMailReader } : {}),
         ...(deps.incidentIndex ? { incidentIndex: deps.incidentIndex } : {}),
+        ...(deps.attachments ? { attachments: deps.attachments } : {}),
       },
       address,
       { dryRun: input.dryRun === true },

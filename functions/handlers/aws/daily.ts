@@ -5,7 +5,7 @@ import { DynamoQuarantine } from "../../store/quarantine";
 import { DynamoReports } from "../../store/reports";
 import { DynamoTicketRepository } from "../../store/tickets";
 import { type DailyDeps, makeDailyHandler } from "../daily";
-import { build, metrics } from "./deps";
+import { build, keptAttachments, metrics } from "./deps";
 
 let cached: Promise<DailyDeps> | undefined;
 
@@ -32,6 +32,7 @@ async function buildDailyDeps(): Promise<DailyDeps> {
   const group = process.env.SCHEDULE_GROUP;
   return {
     ...deps,
+    ...keptAttachments(region),
     ...(bucket
       ? {
           rawMailReader: s3RawMailReader(
