@@ -71,27 +71,40 @@ export class S3AttachmentStore implements AttachmentStore {
   }
 
   /** Every kept attachment of a ticket deleted (forgetting a client); how many there were. */
+  /**
+   * Deletes every kept file of a ticket, every version of each (the bucket is versioned: a plain
+   * delete would leave the bytes as an old version); returns how many files there were.
+   */
   async removeTicket(ticketId: string): Promise<number> {
-    const { DeleteObjectCommand, ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+    const { DeleteObjectCommand, ListObjectVersionsCommand } = await import("@aws-sdk/client-s3");
     const client = await this.client();
-    let removed = 0;
-    let token: string | undefined;
+    const files = new Set<string>();
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
     do {
       const page = await client.send(
-        new ListObjectsV2Command({
+        new ListObjectVersionsCommand({
           Bucket: this.bucket,
           Prefix: `${ATTACHMENTS_PREFIX}${ticketId}/`,
-          ...(token ? { ContinuationToken: token } : {}),
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
         }),
       );
-      for (const object of page.Contents ?? []) {
-        if (!object.Key) continue;
-        await client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: object.Key }));
-        removed += 1;
+      for (const version of page.Versions ?? []) if (version.Key) files.add(version.Key);
+      for (const version of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+        if (!version.Key) continue;
+        await client.send(
+          new DeleteObjectCommand({
+            Bucket: this.bucket,
+            Key: version.Key,
+            ...(version.VersionId && version.VersionId !== "null" ? { VersionId: version.VersionId } : {}),
+          }),
+        );
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return removed;
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return files.size;
   }
 
   private async find(ticketId: string, sha256: string): Promise<string | undefined> {

@@ -204,14 +204,20 @@ export class MailIn extends Construct {
    */
   grantAttachments(grantee: lambda.Function, uses: AttachmentUse[]): void {
     const objects = this.rawMail.arnForObjects(`${ATTACHMENTS_PREFIX}*`);
-    const actions = { keep: "s3:PutObject", read: "s3:GetObject", remove: "s3:DeleteObject" };
+    // Removing deletes every version (the bucket is versioned): a forgotten client's files must not
+    // linger as old versions.
+    const actions = {
+      keep: ["s3:PutObject"],
+      read: ["s3:GetObject"],
+      remove: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+    };
     grantee.addToRolePolicy(
-      new iam.PolicyStatement({ actions: uses.map((use) => actions[use]), resources: [objects] }),
+      new iam.PolicyStatement({ actions: uses.flatMap((use) => actions[use]), resources: [objects] }),
     );
     if (uses.some((use) => use !== "keep"))
       grantee.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ["s3:ListBucket"],
+          actions: ["s3:ListBucket", ...(uses.includes("remove") ? ["s3:ListBucketVersions"] : [])],
           resources: [this.rawMail.bucketArn],
           conditions: { StringLike: { "s3:prefix": [`${ATTACHMENTS_PREFIX}*`] } },
         }),

@@ -10,6 +10,7 @@ import {
   GetObjectCommand,
   type GetObjectCommandOutput,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -51,6 +52,17 @@ beforeEach(() => {
     // The SDK's stream mixin, as much of it as the adapter uses.
     const Body = { transformToByteArray: async () => new Uint8Array(object.body) };
     return { Body, ContentType: object.contentType } as unknown as GetObjectCommandOutput;
+  });
+  s3.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommand["input"]) => {
+    // Every object has its current version and one older one (the bucket is versioned).
+    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? "")).sort();
+    return {
+      Versions: keys.flatMap((Key) => [
+        { Key, VersionId: `${Key}#2`, IsLatest: true },
+        { Key, VersionId: `${Key}#1`, IsLatest: false },
+      ]),
+      IsTruncated: false,
+    };
   });
   s3.on(DeleteObjectCommand).callsFake((input: DeleteObjectCommand["input"]) => {
     objects.delete(input.Key as string);
@@ -190,5 +202,12 @@ describe("attachments in S3", () => {
     await store.put("T-10010", { name: "c.png", contentType: "image/png", sha256: sha(PNG), content: PNG });
     expect(await store.removeTicket("T-1001")).toBe(2);
     expect([...objects.keys()]).toEqual([`attachments/T-10010/${sha(PNG)}/c.png`]);
+    // Each version is deleted by its id: none of a forgotten client's bytes stays as an old version.
+    const deleted = s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.VersionId);
+    expect(deleted.sort()).toEqual(
+      [`attachments/T-1001/${sha(PNG)}/a.png`, `attachments/T-1001/${sha(other)}/b.txt`]
+        .flatMap((key) => [`${key}#1`, `${key}#2`])
+        .sort(),
+    );
   });
 });
