@@ -52,15 +52,14 @@ export const MAX_COPIED_PER_MAIL = 48;
 /**
  * Whom a client message copies (Cc, issue 16): the ticket's copied addresses as they stand, each once
  * whatever its case, never the client, the support address (nor its plus-addresses) or a technician,
- * at most MAX_COPIED_PER_MAIL; `dropped` are those past it. A ticket whose opening mail did not
- * authenticate copies nobody: its Cc came from headers anyone can write, and a forged From must not
- * make aviso mail a list of strangers (DESIGN §7).
+ * at most MAX_COPIED_PER_MAIL; `dropped` are those past it. An unauthenticated opening's colleagues
+ * are copied too, on mail that echoes nothing of the request (the no-echo rule holds for them as well).
  */
 export function clientCopies(
   config: AvisoConfig,
-  ticket: Pick<Ticket, "client" | "copied" | "technician" | "clientAuthenticated"> | undefined,
+  ticket: Pick<Ticket, "client" | "copied" | "technician"> | undefined,
 ): { cc: Person[]; dropped: string[] } {
-  if (!ticket || ticket.clientAuthenticated === false) return { cc: [], dropped: [] };
+  if (!ticket) return { cc: [], dropped: [] };
   const support = config.supportAddress.toLowerCase();
   const [supportLocal = "", supportDomain = ""] = support.split("@");
   const excluded = new Set(
