@@ -57,9 +57,12 @@ export const MAX_COPIED_PER_MAIL = 48;
  */
 export function clientCopies(
   config: AvisoConfig,
-  ticket: Pick<Ticket, "client" | "copied" | "technician"> | undefined,
+  ticket: Pick<Ticket, "client" | "copied" | "technician" | "clientAuthenticated"> | undefined,
 ): { cc: Person[]; dropped: string[] } {
   if (!ticket) return { cc: [], dropped: [] };
+  // A forged opening must not make aviso mail dozens of addresses of the forger's choosing: when the
+  // sender's domain did not authenticate, colleagues are copied only once a technician took it up.
+  if (ticket.clientAuthenticated === false && !ticket.technician) return { cc: [], dropped: [] };
   const support = config.supportAddress.toLowerCase();
   const [supportLocal = "", supportDomain = ""] = support.split("@");
   const excluded = new Set(

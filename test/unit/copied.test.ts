@@ -231,7 +231,7 @@ describe("colleagues in copy", () => {
     expect(JSON.stringify(w.warnings)).toContain("c60@cliente.es");
   });
 
-  it("an opening mail whose sender did not authenticate still copies the colleague, with nothing of the request echoed", async () => {
+  it("an opening mail whose sender did not authenticate copies nobody until a technician takes it up, and echoes nothing", async () => {
     const w = world();
     await applyEvent(w.deps, {
       type: "client-new",
@@ -247,11 +247,23 @@ describe("colleagues in copy", () => {
     expect((await w.deps.tickets.load("T-1001"))?.copied).toEqual(["pedro@cliente.es"]);
     const [ack] = w.clientMail();
     expect(to(ack as SendEmailCommandInput)).toEqual(["ana@cliente.es"]);
-    expect(cc(ack as SendEmailCommandInput)).toEqual(["pedro@cliente.es"]);
+    // A forged opening cannot make aviso mail addresses of the forger's choosing.
+    expect(cc(ack as SendEmailCommandInput)).toEqual([]);
     const simple = ack?.Content?.Simple;
     expect(`${simple?.Subject?.Data}${simple?.Body?.Text?.Data}${simple?.Body?.Html?.Data}`).not.toMatch(
       /imprime/,
     );
+    // Once a technician answered, the ticket is somebody's: the colleague is copied from then on.
+    await applyEvent(w.deps, {
+      type: "diagnosis",
+      id: "d1",
+      ticketId: "T-1001",
+      actor: "lucia@aviso.test",
+      text: "El controlador se actualizó anoche.",
+    });
+    await w.drain();
+    const diagnosis = w.clientMail().at(-1);
+    expect(cc(diagnosis as SendEmailCommandInput)).toEqual(["pedro@cliente.es"]);
   });
 
   it("a retried send composes the same Destination: it is read from the ticket when the mail goes", async () => {
