@@ -128,10 +128,20 @@ export async function pendingOutboxItems(
 }
 
 /** Items by key (at most 100, distinct), in as few BatchGetItem calls as DynamoDB allows. */
+/** BatchGetItem takes at most 100 keys a request (DynamoDB's documented limit). */
+const BATCH_GET_KEYS = 100;
+
 export async function getMany(
   table: Table,
   wantedKeys: ItemKey[],
 ): Promise<Map<string, Record<string, unknown>>> {
+  if (wantedKeys.length > BATCH_GET_KEYS) {
+    const batches: ItemKey[][] = [];
+    for (let i = 0; i < wantedKeys.length; i += BATCH_GET_KEYS)
+      batches.push(wantedKeys.slice(i, i + BATCH_GET_KEYS));
+    const found = await Promise.all(batches.map((batch) => getMany(table, batch)));
+    return new Map(found.flatMap((map) => [...map]));
+  }
   const found = new Map<string, Record<string, unknown>>();
   let wanted: Record<string, unknown>[] = wantedKeys.map((key) => ({ ...key }));
   for (let attempt = 0; wanted.length > 0; attempt++) {
