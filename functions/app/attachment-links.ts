@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import type { LinkVerdict, SignedLinkQuery } from "./feedback-link";
+import { createHmac } from "node:crypto";
+import { type LinkVerdict, type SignedLinkQuery, verifyExpiringSignature } from "./feedback-link";
 
 /**
  * Days a technicians' link to a kept attachment works, from when the notice is sent. A week covers a
@@ -38,13 +38,7 @@ export function verifyAttachmentLink(
   secret: string,
   now: Date,
 ): LinkVerdict {
-  const exp = query?.exp;
-  const sig = query?.sig;
-  if (typeof exp !== "string" || !/^\d{1,12}$/.test(exp) || typeof sig !== "string") return "invalid";
-  const expected = Buffer.from(signature(ticketId, sha256, exp, secret));
-  const given = Buffer.from(sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "invalid";
-  return now.getTime() >= Number(exp) * 1000 ? "expired" : "valid";
+  return verifyExpiringSignature(query, now, (exp) => signature(ticketId, sha256, exp, secret));
 }
 
 /**
