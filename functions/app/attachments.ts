@@ -14,6 +14,7 @@ import {
 import type { Logger } from "./clock";
 import type { SignedLinkQuery } from "./feedback-link";
 import type { ApiResponse } from "./http";
+import { escapeHtml } from "./pages/layout";
 
 export interface StoredAttachment {
   name: string;
@@ -266,12 +267,10 @@ export function attachmentsLeftNotice(
           kept: "They stay kept with the original mail. If the client needs them, send them another way.",
         };
   const text = [words.intro, "", ...left.map((l) => `- ${l.name}: ${l.reason}`), "", words.kept].join("\n");
-  const escape = (value: string) =>
-    value.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
   return {
     subject: words.subject,
     text,
-    html: `<pre style="font-family:sans-serif;white-space:pre-wrap">${escape(text)}</pre>`,
+    html: `<pre style="font-family:sans-serif;white-space:pre-wrap">${escapeHtml(text)}</pre>`,
   };
 }
 
