@@ -4,57 +4,42 @@
  * http://127.0.0.1 API, to its exact bytes; a tampered link is refused.
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import nodemailer from "nodemailer";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../infra/local/ports";
-import { type Runtime, startRuntime } from "../../infra/local/runtime";
+import { describe, expect, it } from "vitest";
 import { storedMail } from "../../infra/local/ses-local";
 import { PNG } from "../support/attachment-mail";
+import { useLocalRuntime } from "../support/local-runtime";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const sha = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 describe("attachments in, over the local runtime", () => {
-  let runtime: Runtime;
-  beforeAll(async () => {
-    runtime = await startRuntime({
-      smtpPort: await freePort(),
-      sesPort: await freePort(),
-      apiPort: await freePort(),
-      dynamodbPort: await freePort(),
-      dataDir: await mkdtemp(join(tmpdir(), "aviso-e2e-attachments-")),
-      startAt: "2026-11-23T08:15:00Z",
-      log: quiet,
-    });
-  }, 120_000);
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(runtime?.options.dataDir ?? "/nonexistent", { recursive: true, force: true });
-  });
+  const runtime = useLocalRuntime({ name: "e2e-attachments", startAt: "2026-11-23T08:15:00Z" });
 
   it("a client mail with a PNG: the technicians' notice names it and links to its exact bytes", async () => {
     const client = "ana@cliente.example";
     await nodemailer
-      .createTransport({ host: "127.0.0.1", port: runtime.options.smtpPort, secure: false, ignoreTLS: true })
+      .createTransport({
+        host: "127.0.0.1",
+        port: runtime().options.smtpPort,
+        secure: false,
+        ignoreTLS: true,
+      })
       .sendMail({
         from: `Ana Pérez <${client}>`,
-        to: runtime.config.supportAddress,
+        to: runtime().config.supportAddress,
         subject: "La impresora muestra un error",
         text: "Os adjunto la captura del error que sale al imprimir.",
         attachments: [{ filename: "captura-error.png", content: PNG, contentType: "image/png" }],
       });
-    await runtime.drainOutbox();
-    const mail = await storedMail(runtime.urls.ses);
+    await runtime().drainOutbox();
+    const mail = await storedMail(runtime().urls.ses);
     const notice = mail.find((m) => !m.destination.to.some((to) => to.includes(client)));
     expect(notice, "a technicians' notice").toBeDefined();
     const text = notice?.body.text ?? "";
     expect(text).toContain("captura-error.png");
     expect(text).toContain("image/png");
     const link = /http:\/\/127\.0\.0\.1:\d+\/attachments\/[^\s\]]+/.exec(text)?.[0] ?? "";
-    expect(link.startsWith(`${runtime.urls.api}/attachments/`)).toBe(true);
+    expect(link.startsWith(`${runtime().urls.api}/attachments/`)).toBe(true);
 
     const download = await fetch(link);
     expect(download.status).toBe(200);

@@ -4,67 +4,21 @@
  * #enviar sends it as written. Then, the Zebra ticket resolved with its cause, another client's Zebra
  * that prints no labels gives the technicians a notice naming the first ticket and its cause.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../infra/local/ports";
-import { type Runtime, startRuntime } from "../../infra/local/runtime";
+import { describe, expect, it } from "vitest";
 import { storedMail } from "../../infra/local/ses-local";
+import { bare, smtplib, useLocalRuntime } from "../support/local-runtime";
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const CLIENT = "ana@cliente.example";
 const OTHER = "bea@otra.example";
 
-const SMTPLIB = `
-import json, smtplib, sys
-from email.message import EmailMessage
-port, headers, body = json.loads(sys.stdin.read())
-message = EmailMessage()
-for name, value in headers.items():
-    message[name] = value
-message.set_content(body)
-with smtplib.SMTP("127.0.0.1", port) as smtp:
-    smtp.send_message(message)
-`;
-
-/** One mail through Python's smtplib (in a child process: the listener runs in this one). */
-function smtplib(port: number, headers: Record<string, string>, body: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile("python3", ["-c", SMTPLIB], { timeout: 20_000 }, (error) =>
-      error ? reject(error) : resolve(),
-    );
-    child.stdin?.end(JSON.stringify([port, headers, body]));
-  });
-}
-
-const bare = (value: string) => (/<([^>]+)>/.exec(value)?.[1] ?? value).toLowerCase();
-
 describe("the tone coach and similar incidents, over SMTP", () => {
-  let runtime: Runtime;
-  beforeAll(async () => {
-    runtime = await startRuntime({
-      smtpPort: await freePort(),
-      sesPort: await freePort(),
-      apiPort: await freePort(),
-      dynamodbPort: await freePort(),
-      dataDir: await mkdtemp(join(tmpdir(), "aviso-coach-")),
-      startAt: "2026-11-23T08:00:00Z",
-      log: quiet,
-    });
-    runtime.clock.freeze();
-  }, 120_000);
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(runtime?.options.dataDir ?? "/nonexistent", { recursive: true, force: true });
-  });
+  const runtime = useLocalRuntime({ name: "coach", startAt: "2026-11-23T08:00:00Z", freeze: true });
 
   it("holds a risky #plan until #enviar, then shows the resolved Zebra ticket on a similar new one", async () => {
-    const port = runtime.options.smtpPort;
-    const support = runtime.config.supportAddress;
-    const technician = runtime.config.technicians[0]?.address as string;
-    const mails = () => storedMail(runtime.urls.ses);
+    const port = runtime().options.smtpPort;
+    const support = runtime().config.supportAddress;
+    const technician = runtime().config.technicians[0]?.address as string;
+    const mails = () => storedMail(runtime().urls.ses);
     const to = (address: string) => (m: Awaited<ReturnType<typeof mails>>[number]) =>
       m.destination.to.some((t) => bare(t) === address);
 
@@ -78,7 +32,7 @@ describe("the tone coach and similar incidents, over SMTP", () => {
       },
       "Hola, la Zebra del almacén saca las etiquetas en blanco desde que cambiamos el rollo.",
     );
-    await runtime.drainOutbox();
+    await runtime().drainOutbox();
     const ack = (await mails()).find(to(CLIENT));
     const ticketId = /\[#(T-\d+)\]/.exec(ack?.subject ?? "")?.[1] as string;
     expect(ticketId).toMatch(/^T-\d+$/);
@@ -88,7 +42,7 @@ describe("the tone coach and similar incidents, over SMTP", () => {
 
     let before = (await mails()).length;
     await reply("#plan\nMañana sin falta estará arreglado, es imposible que vuelva a fallar.");
-    await runtime.drainOutbox();
+    await runtime().drainOutbox();
     let after = (await mails()).slice(before);
     expect(after.filter(to(CLIENT))).toEqual([]);
     const coach = after.find(to(technician));
@@ -97,7 +51,7 @@ describe("the tone coach and similar incidents, over SMTP", () => {
 
     before = (await mails()).length;
     await reply("#enviar");
-    await runtime.drainOutbox();
+    await runtime().drainOutbox();
     after = (await mails()).slice(before);
     const plan = after.find(to(CLIENT));
     expect(plan?.body.text).toContain("Mañana sin falta estará arreglado, es imposible que vuelva a fallar.");
@@ -105,7 +59,7 @@ describe("the tone coach and similar incidents, over SMTP", () => {
     await reply(
       "#resuelto\ncausa: el sensor de papel no estaba calibrado tras cambiar el rollo\nsolución: calibramos el sensor desde el panel de la impresora",
     );
-    await runtime.drainOutbox();
+    await runtime().drainOutbox();
     expect((await mails()).some((m) => to(CLIENT)(m) && /calibr/.test(m.body.text ?? ""))).toBe(true);
 
     before = (await mails()).length;
@@ -119,7 +73,7 @@ describe("the tone coach and similar incidents, over SMTP", () => {
       },
       "Buenos días, la Zebra de expedición no imprime las etiquetas de envío.",
     );
-    await runtime.drainOutbox();
+    await runtime().drainOutbox();
     after = (await mails()).slice(before);
     const notice = after.find((m) => to(technician)(m) && m.body.text?.includes(OTHER));
     expect(notice?.body.text).toContain(ticketId);
